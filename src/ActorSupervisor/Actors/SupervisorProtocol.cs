@@ -1,0 +1,60 @@
+using ActorSupervisor.Daemons;
+
+namespace ActorSupervisor.Actors;
+
+/// <summary>
+/// What Akka applications send to a <see cref="SessionSupervisorActor"/>. Each command is answered: with the
+/// daemon's <see cref="ManagedDaemon"/> snapshot (so <c>Ask&lt;ManagedDaemon&gt;</c> works), with a not-found
+/// reply, or with a <see cref="Akka.Actor.Status.Failure"/> whose exception names the problem.
+/// </summary>
+public static class SupervisorCommands
+{
+    /// <summary>Starts (or adopts) a daemon. Answered once its process is launched, with the snapshot.</summary>
+    public sealed record StartDaemon(DaemonSpec Spec);
+
+    /// <summary>Stops a daemon and keeps it stopped. Answered with its final snapshot (state stopped), or <see cref="DaemonNotFound"/>.</summary>
+    public sealed record StopDaemon(string Name);
+
+    /// <summary>Stops every daemon in parallel. Answered with <see cref="SupervisorReplies.StatusReport"/> when all are down.</summary>
+    public sealed record StopAll
+    {
+        public static readonly StopAll Instance = new();
+    }
+
+    /// <summary>StopAll, after which every StartDaemon is refused. Answered with <see cref="SupervisorReplies.StatusReport"/>.</summary>
+    public sealed record Shutdown
+    {
+        public static readonly Shutdown Instance = new();
+    }
+}
+
+public static class SupervisorQueries
+{
+    /// <summary>Answered with the daemon's <see cref="ManagedDaemon"/> or <see cref="DaemonNotFound"/>.</summary>
+    public sealed record GetDaemon(string Name);
+
+    /// <summary>Answered with <see cref="SupervisorReplies.StatusReport"/>.</summary>
+    public sealed record GetStatus
+    {
+        public static readonly GetStatus Instance = new();
+    }
+}
+
+public static class SupervisorReplies
+{
+    /// <summary>Every daemon this session knows, by name.</summary>
+    public sealed record StatusReport(string SessionId, IReadOnlyDictionary<string, ManagedDaemon> Daemons);
+}
+
+/// <summary>The reply for a name the session does not know.</summary>
+public sealed record DaemonNotFound(string Name);
+
+/// <summary>Published on the ActorSystem's event stream whenever a daemon changes state.</summary>
+public static class SupervisorEvents
+{
+    public sealed record DaemonStateChanged(string SessionId, ManagedDaemon Daemon, DaemonState? Previous)
+    {
+        public string Name => Daemon.Name;
+        public DaemonState State => Daemon.State;
+    }
+}

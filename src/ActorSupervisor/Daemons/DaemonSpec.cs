@@ -1,0 +1,85 @@
+using System.Text.Json.Serialization;
+
+namespace ActorSupervisor.Daemons;
+
+/// <summary>
+/// What to run and how to tell it is healthy. JSON names are NTM's, so a spec file written for NTM reads here.
+/// </summary>
+public sealed record DaemonSpec
+{
+    [JsonPropertyName("name")] public string Name { get; init; } = "";
+    [JsonPropertyName("command")] public string Command { get; init; } = "";
+    [JsonPropertyName("args")] public IReadOnlyList<string> Args { get; init; } = [];
+
+    /// <summary>Absolute loopback URL, or a path meaning http://127.0.0.1:&lt;allocated port&gt;&lt;path&gt;.</summary>
+    [JsonPropertyName("health_url")] public string? HealthUrl { get; init; }
+
+    /// <summary>An argv, never a shell line; exit code 0 means healthy.</summary>
+    [JsonPropertyName("health_cmd")] public IReadOnlyList<string>? HealthCmd { get; init; }
+
+    [JsonPropertyName("port_flag")] public string? PortFlag { get; init; }
+    [JsonPropertyName("default_port")] public int DefaultPort { get; init; }
+    [JsonPropertyName("work_dir")] public string? WorkDir { get; init; }
+
+    /// <summary>KEY=VALUE entries that override the supervisor's own environment.</summary>
+    [JsonPropertyName("env")] public IReadOnlyList<string> Env { get; init; } = [];
+
+    // Fields of ours below; NTM ignores what it does not know.
+
+    /// <summary>Give the port a daemon asks for, or nothing: no fallback to a free port.</summary>
+    [JsonPropertyName("require_port")] public bool RequirePort { get; init; }
+
+    /// <summary>Allocate a port (and set PORT) even without PortFlag or DefaultPort, for daemons that read $PORT.</summary>
+    [JsonPropertyName("needs_port")] public bool NeedsPort { get; init; }
+
+    /// <summary>
+    /// Persistent (the default) daemons outlive a supervisor that dies without shutting down, for a later one to adopt.
+    /// Ephemeral daemons get a parent-death signal and die with it.
+    /// </summary>
+    [JsonPropertyName("lifetime")] public DaemonLifetime Lifetime { get; init; } = DaemonLifetime.Persistent;
+
+    public bool WantsPort => NeedsPort || DefaultPort != 0 || !string.IsNullOrEmpty(PortFlag);
+
+    public bool HasHealthCheck => !string.IsNullOrEmpty(HealthUrl) || HealthCmd is { Count: > 0 };
+
+    /// <summary>A copy that shares nothing mutable with this one (the lists are copied).</summary>
+    public DaemonSpec DeepCopy() => this with
+    {
+        Args = Args.ToArray(),
+        HealthCmd = HealthCmd?.ToArray(),
+        Env = Env.ToArray(),
+    };
+
+    /// <summary>The daemon's argv: command, args, then the port flag and port as two elements.</summary>
+    public IReadOnlyList<string> Argv(int port)
+    {
+        var argv = new List<string>(Args.Count + 3) { Command };
+        argv.AddRange(Args);
+        if (port > 0 && !string.IsNullOrEmpty(PortFlag))
+        {
+            argv.Add(PortFlag);
+            argv.Add(port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+        return argv;
+    }
+
+    /// <summary>The URL to probe for a daemon on <paramref name="port"/>, per the design's relative/absolute rule.</summary>
+    public Uri? ResolveHealthUrl(int port)
+    {
+        if (string.IsNullOrEmpty(HealthUrl)) return null;
+        if (HealthUrl.StartsWith('/'))
+            return new Uri($"http://127.0.0.1:{port}{HealthUrl}");
+        var uri = new Uri(HealthUrl);
+        // An absolute URL written for the default port follows the daemon to the port it actually got.
+        if (port > 0 && DefaultPort > 0 && uri.Port == DefaultPort && port != DefaultPort)
+            return new UriBuilder(uri) { Port = port }.Uri;
+        return uri;
+    }
+}
+
+[JsonConverter(typeof(JsonStringEnumConverter<DaemonLifetime>))]
+public enum DaemonLifetime
+{
+    [JsonStringEnumMemberName("persistent")] Persistent,
+    [JsonStringEnumMemberName("ephemeral")] Ephemeral,
+}

@@ -1,0 +1,133 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace ActorSupervisor.PidFiles;
+
+/// <summary>
+/// The PID files of one project: &lt;state root&gt;/pids/&lt;name&gt;-&lt;session&gt;.pid, JSON, written atomically
+/// (temp file + rename) with mode 0600 in a 0700 directory, so a reader never sees half a file and other users
+/// never see it at all.
+/// </summary>
+public sealed class PidFileStore(string stateRoot)
+{
+    private const UnixFileMode DirMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+    private const UnixFileMode PrivateFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+    };
+
+    public string StateRoot { get; } = stateRoot;
+    public string PidDir => Path.Combine(StateRoot, "pids");
+    public string LogDir => Path.Combine(StateRoot, "logs");
+
+    public string PathFor(string name, string sessionId) => Path.Combine(PidDir, $"{name}-{sessionId}.pid");
+    public string LogPathFor(string name, string sessionId) => Path.Combine(LogDir, $"{name}-{sessionId}.log");
+
+    public void EnsureDirectories()
+    {
+        Directory.CreateDirectory(StateRoot, DirMode);
+        Directory.CreateDirectory(PidDir, DirMode);
+        Directory.CreateDirectory(LogDir, DirMode);
+    }
+
+    public void Write(string name, PidFileInfo info)
+    {
+        EnsureDirectories();
+        var path = PathFor(name, info.OwnerId);
+        var temp = Path.Combine(PidDir, $".{name}-{info.OwnerId}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var stream = new FileStream(temp, new FileStreamOptions
+                   {
+                       Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = PrivateFile,
+                   }))
+            {
+                JsonSerializer.Serialize(stream, info, Json);
+            }
+            File.Move(temp, path, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temp);
+            throw;
+        }
+    }
+
+    /// <summary>Reads one PID file; null when it does not exist or is not a PID file (a reader must not crash on junk).</summary>
+    public static PidFileInfo? Read(string path)
+    {
+        try
+        {
+            using var stream = File.OpenRead(path);
+            var info = JsonSerializer.Deserialize<PidFileInfo>(stream, Json);
+            return info is { Pid: > 0 } ? info : null;
+        }
+        catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    public PidFileInfo? Read(string name, string sessionId) => Read(PathFor(name, sessionId));
+
+    /// <summary>
+    /// Removes the file if it still describes <paramref name="pid"/>: a newer supervisor may have rewritten it for
+    /// its own process, and that file is not ours to remove.
+    /// </summary>
+    public void Remove(string name, string sessionId, int pid)
+    {
+        var path = PathFor(name, sessionId);
+        var info = Read(path);
+        if (info is null || info.Pid == pid) File.Delete(path);
+    }
+
+    /// <summary>Every PID file of the project, with its name and session taken from the file (or its file name).</summary>
+    public IReadOnlyList<PidFileEntry> List()
+    {
+        if (!Directory.Exists(PidDir)) return [];
+        var entries = new List<PidFileEntry>();
+        foreach (var path in Directory.EnumerateFiles(PidDir, "*.pid"))
+        {
+            var info = Read(path);
+            if (info is null) continue;
+            var stem = Path.GetFileNameWithoutExtension(path);
+            var suffix = "-" + info.OwnerId;
+            var name = info.Name ?? (stem.EndsWith(suffix, StringComparison.Ordinal) ? stem[..^suffix.Length] : stem);
+            entries.Add(new PidFileEntry(path, name, info));
+        }
+        return entries.OrderBy(e => e.Name, StringComparer.Ordinal).ThenBy(e => e.Info.OwnerId, StringComparer.Ordinal).ToList();
+    }
+
+    private DateTime _portsStamp;
+    private HashSet<int> _livePorts = [];
+    private readonly object _portsGate = new();
+
+    /// <summary>
+    /// Ports recorded in live PID files of any session, except the files of <paramref name="exceptSession"/>'s own
+    /// daemons (which the caller tracks itself). Re-read only when the folder has changed, because a thousand
+    /// daemons asking for ports would otherwise read a thousand files each.
+    /// </summary>
+    public IReadOnlySet<int> PortsHeldByOthers(string exceptSession)
+    {
+        lock (_portsGate)
+        {
+            var stamp = Directory.Exists(PidDir) ? Directory.GetLastWriteTimeUtc(PidDir) : DateTime.MinValue;
+            if (stamp != _portsStamp || stamp == DateTime.MinValue)
+            {
+                _livePorts = List()
+                    .Where(e => e.Info.OwnerId != exceptSession && e.Info.Port > 0 && e.Info.IsAlive)
+                    .Select(e => e.Info.Port)
+                    .ToHashSet();
+                _portsStamp = stamp;
+            }
+            return _livePorts;
+        }
+    }
+}
+
+public sealed record PidFileEntry(string Path, string Name, PidFileInfo Info);

@@ -1,0 +1,18 @@
+namespace ActorSupervisor.Processes;
+
+/// <summary>Everything needed to start one daemon process. Argv[0] is the command as written in the spec.</summary>
+public sealed record LaunchRequest
+{
+    public required IReadOnlyList<string> Argv { get; init; }
+    public required string WorkDir { get; init; }
+    public required string LogPath { get; init; }
+
+    /// <summary>Variables to set on top of the supervisor's own environment (PORT, then the spec's Env).</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Environment { get; init; } = [];
+
+    /// <summary>Die with the supervisor (parent-death signal) instead of outliving it.</summary>
+    public bool Ephemeral { get; init; }
+}
+
+/// <summary>The daemon could not be started at all; the message names what is wrong (a missing binary, a bad work dir).</summary>
+public sealed class DaemonLaunchException(string message) : Exception(message);

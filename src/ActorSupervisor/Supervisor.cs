@@ -1,0 +1,123 @@
+using Akka.Actor;
+using ActorSupervisor.Actors;
+using ActorSupervisor.Configuration;
+using ActorSupervisor.Daemons;
+
+namespace ActorSupervisor;
+
+/// <summary>
+/// NTM's Supervisor for code that does not speak Akka: every call is an Ask to the session actor. It owns an
+/// ActorSystem unless it is given one. Snapshots it returns are deep copies the caller may change freely.
+/// </summary>
+public sealed class Supervisor : IAsyncDisposable
+{
+    private static readonly TimeSpan QueryTimeout = TimeSpan.FromSeconds(30);
+    private readonly bool _ownsSystem;
+
+    public ActorSystem System { get; }
+
+    /// <summary>The session actor, for callers that want to Ask it directly or watch it.</summary>
+    public IActorRef Actor { get; }
+
+    public SupervisorConfig Config { get; }
+
+    private Supervisor(SupervisorConfig config, ActorSystem system, IActorRef actor, bool ownsSystem)
+    {
+        Config = config.WithDefaults();
+        System = system;
+        Actor = actor;
+        _ownsSystem = ownsSystem;
+    }
+
+    /// <summary>A facade over a session actor that already exists (e.g. one registered by Akka.Hosting).</summary>
+    public static Supervisor For(IActorRef sessionActor, ActorSystem system, SupervisorConfig config) =>
+        new(config, system, sessionActor, ownsSystem: false);
+
+    /// <summary>
+    /// Creates the supervisor and its session actor. Throws <see cref="InvalidSpecException"/> (naming each bad field)
+    /// before anything is created when the config is invalid.
+    /// </summary>
+    public static Supervisor New(SupervisorConfig config, ActorSystem? system = null)
+    {
+        Validation.EnsureValid(config);
+        var owns = system is null;
+        system ??= ActorSystem.Create("actorsupervisor", SupervisorHocon.Defaults);
+        var effective = SupervisorSettings.Apply(config, system.Settings.Config.WithFallback(SupervisorHocon.Defaults));
+        var actor = system.ActorOf(SessionSupervisorActor.Props(effective), SessionSupervisorActor.ActorName(config.SessionId));
+        return new Supervisor(effective, system, actor, owns);
+    }
+
+    /// <summary>Starts a daemon; completes once its process is launched (state starting) with its snapshot.</summary>
+    public async Task<ManagedDaemon> StartAsync(DaemonSpec spec, CancellationToken cancellationToken = default)
+    {
+        // Fail a bad spec here, with the caller's stack, rather than through the actor.
+        Validation.EnsureValid(spec);
+        var daemon = await Actor.Ask<ManagedDaemon>(new SupervisorCommands.StartDaemon(spec), cancellationToken)
+            .ConfigureAwait(false);
+        return daemon.DeepCopy();
+    }
+
+    /// <summary>Stops a daemon (SIGTERM, grace, SIGKILL) and completes with its final snapshot.</summary>
+    public async Task<ManagedDaemon> StopAsync(string name, CancellationToken cancellationToken = default)
+    {
+        var reply = await Actor.Ask<object>(new SupervisorCommands.StopDaemon(name), cancellationToken).ConfigureAwait(false);
+        return reply switch
+        {
+            ManagedDaemon d => d.DeepCopy(),
+            DaemonNotFound => throw new KeyNotFoundException($"no daemon named '{name}' in session '{Config.SessionId}'"),
+            _ => throw new InvalidOperationException($"unexpected reply {reply}"),
+        };
+    }
+
+    /// <summary>Stops every daemon in parallel; N daemons take about one stop grace period.</summary>
+    public async Task<IReadOnlyDictionary<string, ManagedDaemon>> StopAllAsync(CancellationToken cancellationToken = default)
+    {
+        var report = await Actor.Ask<SupervisorReplies.StatusReport>(SupervisorCommands.StopAll.Instance, cancellationToken)
+            .ConfigureAwait(false);
+        return Copy(report);
+    }
+
+    /// <summary>Stops every daemon and refuses later starts; then terminates the ActorSystem if this supervisor made it.</summary>
+    public async Task ShutdownAsync(CancellationToken cancellationToken = default)
+    {
+        if (!Actor.IsNobody())
+        {
+            try
+            {
+                await Actor.Ask<SupervisorReplies.StatusReport>(SupervisorCommands.Shutdown.Instance, cancellationToken)
+                    .ConfigureAwait(false);
+            }
+            catch (AskTimeoutException) { }
+        }
+        if (_ownsSystem) await System.Terminate().ConfigureAwait(false);
+    }
+
+    public async Task<ManagedDaemon?> GetDaemonAsync(string name, CancellationToken cancellationToken = default)
+    {
+        var reply = await Actor.Ask<object>(new SupervisorQueries.GetDaemon(name), QueryTimeout, cancellationToken)
+            .ConfigureAwait(false);
+        return reply is ManagedDaemon d ? d.DeepCopy() : null;
+    }
+
+    /// <summary>NTM's GetDaemon: the snapshot and whether it was found. Blocks; prefer <see cref="GetDaemonAsync"/>.</summary>
+    public (ManagedDaemon? Daemon, bool Found) GetDaemon(string name)
+    {
+        var daemon = Task.Run(() => GetDaemonAsync(name)).GetAwaiter().GetResult();
+        return (daemon, daemon is not null);
+    }
+
+    public async Task<IReadOnlyDictionary<string, ManagedDaemon>> StatusAsync(CancellationToken cancellationToken = default)
+    {
+        var report = await Actor.Ask<SupervisorReplies.StatusReport>(SupervisorQueries.GetStatus.Instance, QueryTimeout, cancellationToken)
+            .ConfigureAwait(false);
+        return Copy(report);
+    }
+
+    /// <summary>NTM's Status: every daemon by name, as deep copies. Blocks; prefer <see cref="StatusAsync"/>.</summary>
+    public IReadOnlyDictionary<string, ManagedDaemon> Status() => Task.Run(() => StatusAsync()).GetAwaiter().GetResult();
+
+    public async ValueTask DisposeAsync() => await ShutdownAsync().ConfigureAwait(false);
+
+    private static Dictionary<string, ManagedDaemon> Copy(SupervisorReplies.StatusReport report) =>
+        report.Daemons.ToDictionary(kv => kv.Key, kv => kv.Value.DeepCopy(), StringComparer.Ordinal);
+}
