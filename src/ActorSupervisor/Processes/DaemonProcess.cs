@@ -136,8 +136,16 @@ public sealed class DaemonProcess
         }
     }
 
-    /// <summary>True while any process (the leader or a grandchild) is in the daemon's process group.</summary>
-    public bool GroupHasMembers() => Native.kill(-ProcessGroup, 0) == 0 || Marshal.GetLastPInvokeError() == Native.EPERM;
+    /// <summary>
+    /// True while any live process (the leader or a grandchild) is in the daemon's process group. The cheap kill(0)
+    /// check also counts zombies, which never go away where PID 1 does not reap orphans (containers), so a
+    /// positive answer is confirmed against /proc.
+    /// </summary>
+    public bool GroupHasMembers()
+    {
+        var anyone = Native.kill(-ProcessGroup, 0) == 0 || Marshal.GetLastPInvokeError() == Native.EPERM;
+        return anyone && ProcessTable.GroupHasLiveMembers(ProcessGroup);
+    }
 
     private async Task<ProcessExit> WaitForExit()
     {
