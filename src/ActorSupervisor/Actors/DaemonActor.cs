@@ -156,8 +156,6 @@ public sealed class DaemonActor : ReceiveActor, IWithTimers
 
         var generation = _generation;
         _process.Exit.PipeTo(Self, success: exit => new ProcessExited(generation, exit));
-        _session.Tell(new DaemonProtocol.Launched(Name, generation, _process.Pid, _port, _process.StartedAt, LogPath,
-            Adopted: !_process.IsChild));
         _log.Info("{0}: {1} started (generation {2}, port {3})", Name, _process, generation, _port);
 
         Become(Starting);
@@ -172,6 +170,9 @@ public sealed class DaemonActor : ReceiveActor, IWithTimers
         {
             Timers.StartSingleTimer(Settled.Instance, Settled.Instance, _config.SettleTime);
         }
+        // Reported last, so whoever sees the launch also sees this incarnation's timers already armed.
+        _session.Tell(new DaemonProtocol.Launched(Name, generation, _process.Pid, _port, _process.StartedAt, LogPath,
+            Adopted: !_process.IsChild));
     }
 
     /// <summary>While starting, probe more often than the health interval, so "healthy" is seen soon after it is true.</summary>
