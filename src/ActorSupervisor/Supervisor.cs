@@ -52,7 +52,8 @@ public sealed class Supervisor : IAsyncDisposable
     {
         // Fail a bad spec here, with the caller's stack, rather than through the actor.
         Validation.EnsureValid(spec);
-        var daemon = await Actor.Ask<ManagedDaemon>(new SupervisorCommands.StartDaemon(spec), cancellationToken)
+        EnsureNotShutDown();
+        var daemon = await Actor.Ask<ManagedDaemon>(new SupervisorCommands.StartDaemon(spec), QueryTimeout, cancellationToken)
             .ConfigureAwait(false);
         return daemon.DeepCopy();
     }
@@ -60,7 +61,8 @@ public sealed class Supervisor : IAsyncDisposable
     /// <summary>Stops a daemon (SIGTERM, grace, SIGKILL) and completes with its final snapshot.</summary>
     public async Task<ManagedDaemon> StopAsync(string name, CancellationToken cancellationToken = default)
     {
-        var reply = await Actor.Ask<object>(new SupervisorCommands.StopDaemon(name), cancellationToken).ConfigureAwait(false);
+        EnsureNotShutDown();
+        var reply = await Actor.Ask<object>(new SupervisorCommands.StopDaemon(name), StopTimeout, cancellationToken).ConfigureAwait(false);
         return reply switch
         {
             ManagedDaemon d => d.DeepCopy(),
@@ -72,7 +74,8 @@ public sealed class Supervisor : IAsyncDisposable
     /// <summary>Stops every daemon in parallel; N daemons take about one stop grace period.</summary>
     public async Task<IReadOnlyDictionary<string, ManagedDaemon>> StopAllAsync(CancellationToken cancellationToken = default)
     {
-        var report = await Actor.Ask<SupervisorReplies.StatusReport>(SupervisorCommands.StopAll.Instance, cancellationToken)
+        EnsureNotShutDown();
+        var report = await Actor.Ask<SupervisorReplies.StatusReport>(SupervisorCommands.StopAll.Instance, StopTimeout, cancellationToken)
             .ConfigureAwait(false);
         return Copy(report);
     }
@@ -80,11 +83,11 @@ public sealed class Supervisor : IAsyncDisposable
     /// <summary>Stops every daemon and refuses later starts; then terminates the ActorSystem if this supervisor made it.</summary>
     public async Task ShutdownAsync(CancellationToken cancellationToken = default)
     {
-        if (!Actor.IsNobody())
+        if (!System.WhenTerminated.IsCompleted)
         {
             try
             {
-                await Actor.Ask<SupervisorReplies.StatusReport>(SupervisorCommands.Shutdown.Instance, cancellationToken)
+                await Actor.Ask<SupervisorReplies.StatusReport>(SupervisorCommands.Shutdown.Instance, StopTimeout, cancellationToken)
                     .ConfigureAwait(false);
             }
             catch (AskTimeoutException) { }
@@ -94,6 +97,7 @@ public sealed class Supervisor : IAsyncDisposable
 
     public async Task<ManagedDaemon?> GetDaemonAsync(string name, CancellationToken cancellationToken = default)
     {
+        EnsureNotShutDown();
         var reply = await Actor.Ask<object>(new SupervisorQueries.GetDaemon(name), QueryTimeout, cancellationToken)
             .ConfigureAwait(false);
         return reply is ManagedDaemon d ? d.DeepCopy() : null;
@@ -108,6 +112,7 @@ public sealed class Supervisor : IAsyncDisposable
 
     public async Task<IReadOnlyDictionary<string, ManagedDaemon>> StatusAsync(CancellationToken cancellationToken = default)
     {
+        EnsureNotShutDown();
         var report = await Actor.Ask<SupervisorReplies.StatusReport>(SupervisorQueries.GetStatus.Instance, QueryTimeout, cancellationToken)
             .ConfigureAwait(false);
         return Copy(report);
@@ -116,7 +121,23 @@ public sealed class Supervisor : IAsyncDisposable
     /// <summary>NTM's Status: every daemon by name, as deep copies. Blocks; prefer <see cref="StatusAsync"/>.</summary>
     public IReadOnlyDictionary<string, ManagedDaemon> Status() => Task.Run(() => StatusAsync()).GetAwaiter().GetResult();
 
-    public async ValueTask DisposeAsync() => await ShutdownAsync().ConfigureAwait(false);
+    /// <summary>
+    /// Shuts down a supervisor that owns its ActorSystem. One given a system (or made by hosting) leaves the
+    /// system's owner in charge: its CoordinatedShutdown stops the daemons.
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_ownsSystem) await ShutdownAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Stops run in parallel: one grace period, plus time to see every exit.</summary>
+    private TimeSpan StopTimeout => Config.StopGrace + TimeSpan.FromSeconds(60);
+
+    private void EnsureNotShutDown()
+    {
+        if (System.WhenTerminated.IsCompleted || Actor.IsNobody())
+            throw new InvalidOperationException($"supervisor of session '{Config.SessionId}' has been shut down");
+    }
 
     private static Dictionary<string, ManagedDaemon> Copy(SupervisorReplies.StatusReport report) =>
         report.Daemons.ToDictionary(kv => kv.Key, kv => kv.Value.DeepCopy(), StringComparer.Ordinal);

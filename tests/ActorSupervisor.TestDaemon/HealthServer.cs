@@ -9,8 +9,9 @@ namespace ActorSupervisor.TestDaemon;
 /// Just enough HTTP/1.1 to be probed like a real service: persistent connections, Connection: close,
 /// request bodies skipped, one task per connection.
 /// </summary>
-internal sealed class HealthServer(Options options, long startTimestamp, Action onHealthAnswered)
+internal sealed class HealthServer(Options options, long startTimestamp, Action<int> onHealthLimitReached)
 {
+    private int _healthRequests;
     private readonly TcpListener _listener = new(IPAddress.Loopback, options.Port ?? 0);
 
     public int Start()
@@ -128,10 +129,13 @@ internal sealed class HealthServer(Options options, long startTimestamp, Action 
                 }
                 else
                 {
+                    // Counted before answering: probes racing the exit must not get an answer past the limit.
+                    int n = Interlocked.Increment(ref _healthRequests);
+                    if (n > options.ExitAfterHealthChecks) return;
                     bool healthy = IsHealthy;
                     await WriteAsync(stream, healthy ? 200 : 503, healthy ? "OK" : "Service Unavailable",
                         healthy ? "ok" : "unhealthy", keepAlive, headOnly);
-                    onHealthAnswered();
+                    if (n == options.ExitAfterHealthChecks) onHealthLimitReached(n);
                 }
 
                 if (!keepAlive)

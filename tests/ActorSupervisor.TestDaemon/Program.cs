@@ -16,8 +16,6 @@ internal static class Program
     private static PosixSignalRegistration? _sigterm;
     private static PosixSignalRegistration? _sigint;
 
-    private static int _healthAnswered;
-
     [DllImport("libc", SetLastError = true)]
     private static extern int kill(int pid, int sig);
 
@@ -89,7 +87,8 @@ internal static class Program
         try
         {
             if (options.SleepBeforeListen > TimeSpan.Zero) await Task.Delay(options.SleepBeforeListen);
-            var server = new HealthServer(options, startTimestamp, () => OnHealthAnswered(options));
+            var server = new HealthServer(options, startTimestamp,
+                n => Terminate(options, $"answered {n} health checks"));
             int boundPort = server.Start();
             if (options.ReadyFile is not null) WriteFileAtomically(options.ReadyFile, boundPort.ToString());
         }
@@ -98,13 +97,6 @@ internal static class Program
             Console.Error.WriteLine($"testdaemon: cannot listen on 127.0.0.1:{options.Port}: {e.Message}");
             Exit.TrySetResult(1);
         }
-    }
-
-    private static void OnHealthAnswered(Options options)
-    {
-        int answered = Interlocked.Increment(ref _healthAnswered);
-        if (answered == options.ExitAfterHealthChecks)
-            Terminate(options, $"answered {answered} health checks");
     }
 
     private static void Terminate(Options options, string reason)
