@@ -130,6 +130,21 @@ public sealed class Supervisor : IAsyncDisposable
         if (_ownsSystem) await ShutdownAsync().ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Calls <paramref name="handler"/> for every state change of this session's daemons, in order, one at a time.
+    /// Dispose the result to stop.
+    /// </summary>
+    public IDisposable Subscribe(Action<SupervisorEvents.DaemonStateChanged> handler)
+    {
+        var forwarder = System.ActorOf(EventForwarder.Props(Config.SessionId, handler));
+        return new Unsubscriber(forwarder);
+    }
+
+    private sealed class Unsubscriber(IActorRef forwarder) : IDisposable
+    {
+        public void Dispose() => forwarder.Tell(PoisonPill.Instance);
+    }
+
     /// <summary>Stops run in parallel: one grace period, plus time to see every exit.</summary>
     private TimeSpan StopTimeout => Config.StopGrace + TimeSpan.FromSeconds(60);
 
