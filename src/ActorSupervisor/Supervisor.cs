@@ -118,6 +118,15 @@ public sealed class Supervisor : IAsyncDisposable
         return Copy(report);
     }
 
+    /// <summary>Daemons of other sessions under the same project dir, read-only, from their PID files.</summary>
+    public async Task<IReadOnlyList<SupervisorReplies.ForeignDaemon>> ForeignAsync(CancellationToken cancellationToken = default)
+    {
+        EnsureNotShutDown();
+        var report = await Actor.Ask<SupervisorReplies.StatusReport>(new SupervisorQueries.GetStatus(IncludeForeign: true), QueryTimeout, cancellationToken)
+            .ConfigureAwait(false);
+        return report.Foreign;
+    }
+
     /// <summary>NTM's Status: every daemon by name, as deep copies. Blocks; prefer <see cref="StatusAsync"/>.</summary>
     public IReadOnlyDictionary<string, ManagedDaemon> Status() => Task.Run(() => StatusAsync()).GetAwaiter().GetResult();
 

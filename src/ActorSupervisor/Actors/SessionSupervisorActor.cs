@@ -30,6 +30,7 @@ public sealed class SessionSupervisorActor : ReceiveActor
         public bool StopRequested;     // a stop was asked for: the end state is stopped, not failed
         public bool GaveUp;            // the first launch failed outright (missing binary): failed, no retries
         public PidFileInfo? Adoptable; // a live process of ours from an earlier supervisor, for the first incarnation
+        public DaemonLock? Lock;       // held while this session's supervisor owns the daemon
         public IActorRef? StartWaiter;
         public readonly List<IActorRef> StopWaiters = [];
         public DaemonSpec Spec => Snapshot.Spec;
@@ -66,7 +67,7 @@ public sealed class SessionSupervisorActor : ReceiveActor
             if (_daemons.TryGetValue(q.Name, out var entry)) Sender.Tell(entry.Snapshot);
             else Sender.Tell(new DaemonNotFound(q.Name));
         });
-        Receive<GetStatus>(_ => Sender.Tell(Report()));
+        Receive<GetStatus>(q => Sender.Tell(q.IncludeForeign ? Report() with { Foreign = Foreign() } : Report()));
 
         Receive<DaemonProtocol.IncarnationReady>(AssignIncarnation);
         Receive<DaemonProtocol.Launched>(Current, OnLaunched);
@@ -121,13 +122,18 @@ public sealed class SessionSupervisorActor : ReceiveActor
         var entry = new Entry(spec!, _config.SessionId);
         try
         {
-            entry.Adoptable = CheckPidFile(spec!);
+            _store.EnsureDirectories();
+            var lockPath = _store.LockPathFor(spec!.Name, _config.SessionId);
+            entry.Lock = DaemonLock.TryAcquire(lockPath) ?? throw new InvalidOperationException(
+                $"daemon '{spec.Name}' of session '{_config.SessionId}' is owned by another supervisor (pid {DaemonLock.HolderPid(lockPath)})");
+            entry.Adoptable = CheckPidFile(spec);
             // A port that must be had and cannot be fails the start now, before anything exists.
-            if (entry.Adoptable is null && spec!.RequirePort)
+            if (entry.Adoptable is null && spec.RequirePort)
                 PortAllocator.Allocate(spec, 0, PortsInUse(except: spec.Name));
         }
-        catch (Exception e) when (e is PortUnavailableException or InvalidOperationException)
+        catch (Exception e) when (e is PortUnavailableException or InvalidOperationException or IOException)
         {
+            entry.Lock?.Dispose();
             Sender.Tell(new Status.Failure(e));
             return;
         }
@@ -245,6 +251,8 @@ public sealed class SessionSupervisorActor : ReceiveActor
     {
         if (!_byBackoff.Remove(terminated.ActorRef, out var entry)) return;
         entry.Backoff = null;
+        entry.Lock?.Dispose();
+        entry.Lock = null;
         // The BackoffSupervisor stops on its own only when MaxRestarts runs in a row have failed.
         var final = entry.StopRequested && !entry.GaveUp ? DaemonState.Stopped : DaemonState.Failed;
         if (final == DaemonState.Failed)
@@ -304,6 +312,18 @@ public sealed class SessionSupervisorActor : ReceiveActor
         _pendingStopAlls.Add(new PendingStopAll(replyTo, active.Select(e => e.Name).ToHashSet(StringComparer.Ordinal)));
         foreach (var entry in active) RequestStop(entry);
     }
+
+    /// <summary>Children are stopped (and their processes with them) before this runs; the locks go last.</summary>
+    protected override void PostStop()
+    {
+        foreach (var entry in _daemons.Values) entry.Lock?.Dispose();
+    }
+
+    private List<SupervisorReplies.ForeignDaemon> Foreign() =>
+        _store.List()
+            .Where(e => e.Info.OwnerId != _config.SessionId)
+            .Select(e => new SupervisorReplies.ForeignDaemon(e.Name, e.Info.OwnerId, e.Info.Pid, e.Info.Port, e.Info.IsAlive, e.Info.SupervisorAlive))
+            .ToList();
 
     /// <summary>Ports this session's other daemons hold, plus those in live PID files of other sessions.</summary>
     private HashSet<int> PortsInUse(string except)

@@ -33,8 +33,11 @@ public static class SupervisorQueries
     /// <summary>Answered with the daemon's <see cref="ManagedDaemon"/> or <see cref="DaemonNotFound"/>.</summary>
     public sealed record GetDaemon(string Name);
 
-    /// <summary>Answered with <see cref="SupervisorReplies.StatusReport"/>.</summary>
-    public sealed record GetStatus
+    /// <summary>
+    /// Answered with <see cref="SupervisorReplies.StatusReport"/>; with <paramref name="IncludeForeign"/> it also lists,
+    /// read-only, the daemons other sessions run under the same project dir (from their PID files).
+    /// </summary>
+    public sealed record GetStatus(bool IncludeForeign = false)
     {
         public static readonly GetStatus Instance = new();
     }
@@ -42,8 +45,14 @@ public static class SupervisorQueries
 
 public static class SupervisorReplies
 {
-    /// <summary>Every daemon this session knows, by name.</summary>
-    public sealed record StatusReport(string SessionId, IReadOnlyDictionary<string, ManagedDaemon> Daemons);
+    /// <summary>Every daemon this session knows, by name; and, when asked for, other sessions' daemons.</summary>
+    public sealed record StatusReport(string SessionId, IReadOnlyDictionary<string, ManagedDaemon> Daemons)
+    {
+        public IReadOnlyList<ForeignDaemon> Foreign { get; init; } = [];
+    }
+
+    /// <summary>A daemon of another session, as its PID file tells it. Never touched by this session.</summary>
+    public sealed record ForeignDaemon(string Name, string OwnerId, int Pid, int Port, bool Alive, bool SupervisorAlive);
 }
 
 /// <summary>The reply for a name the session does not know.</summary>

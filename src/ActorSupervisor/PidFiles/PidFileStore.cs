@@ -26,6 +26,7 @@ public sealed class PidFileStore(string stateRoot)
     public string LogDir => Path.Combine(StateRoot, "logs");
 
     public string PathFor(string name, string sessionId) => Path.Combine(PidDir, $"{name}-{sessionId}.pid");
+    public string LockPathFor(string name, string sessionId) => Path.Combine(PidDir, $"{name}-{sessionId}.lock");
     public string LogPathFor(string name, string sessionId) => Path.Combine(LogDir, $"{name}-{sessionId}.log");
 
     public void EnsureDirectories()

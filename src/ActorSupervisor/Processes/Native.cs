@@ -44,6 +44,19 @@ internal static unsafe partial class Native
     [LibraryImport(Libc, SetLastError = true)] public static partial int getpid();
     [LibraryImport(Libc, SetLastError = true)] public static partial uint geteuid();
 
+    public const int O_RDWR = 2;
+    public const int LOCK_EX = 2;
+    public const int LOCK_NB = 4;
+
+    [LibraryImport(Libc, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int open(string path, int flags, uint mode);
+    [LibraryImport(Libc, SetLastError = true)] public static partial int flock(int fd, int operation);
+    [LibraryImport(Libc, SetLastError = true)] public static partial nint pwrite(int fd, byte* buffer, nint count, long offset);
+    [LibraryImport(Libc, SetLastError = true)] public static partial nint read(int fd, byte* buffer, nint count);
+    [LibraryImport(Libc, SetLastError = true)] public static partial int ftruncate(int fd, long length);
+    [LibraryImport(Libc, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int unlink(string path);
+
     [LibraryImport(Libc, SetLastError = true)] public static partial int epoll_create1(int flags);
     [LibraryImport(Libc, SetLastError = true)] public static partial int epoll_ctl(int epfd, int op, int fd, byte* ev);
     [LibraryImport(Libc, SetLastError = true)] public static partial int epoll_wait(int epfd, byte* events, int maxEvents, int timeoutMs);

@@ -44,7 +44,9 @@ public sealed class DaemonProcessSpecs : IDisposable
             Assert.Equal(process.Pid.ToString(), fields[2]); // pgrp
             Assert.Equal(process.Pid.ToString(), fields[3]); // session
             Assert.Equal(_project.Dir, new DirectoryInfo($"/proc/{process.Pid}/cwd").LinkTarget);
-            var environ = File.ReadAllText($"/proc/{process.Pid}/environ").Split('\0');
+            // posix_spawn returns once the child has begun exec, a moment before its new environment is laid out.
+            string[] environ = [];
+            await WaitFor(() => (environ = File.ReadAllText($"/proc/{process.Pid}/environ").Split('\0')).Length > 1);
             Assert.Contains("EXTRA=yes", environ);
             Assert.Contains(environ, e => e.StartsWith("PATH=", StringComparison.Ordinal)); // the supervisor's own environment is inherited
             Assert.Equal(process.Identity, ProcessIdentity.Of(process.Pid));
