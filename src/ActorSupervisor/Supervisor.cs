@@ -41,7 +41,7 @@ public sealed class Supervisor : IAsyncDisposable
     {
         Validation.EnsureValid(config);
         var owns = system is null;
-        system ??= ActorSystem.Create("actorsupervisor", SupervisorHocon.Defaults);
+        system ??= ActorSystem.Create("actorsupervisor", SupervisorHocon.OwnedSystem);
         var effective = SupervisorSettings.Apply(config, system.Settings.Config.WithFallback(SupervisorHocon.Defaults));
         var actor = system.ActorOf(SessionSupervisorActor.Props(effective), SessionSupervisorActor.ActorName(config.SessionId));
         return new Supervisor(effective, system, actor, owns);

@@ -43,6 +43,7 @@ public sealed class SessionSupervisorActor : ReceiveActor
     private readonly SupervisorConfig _config;
     private readonly PidFileStore _store;
     private readonly Dictionary<string, Entry> _daemons = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _ownNames = new(StringComparer.Ordinal);
     private readonly Dictionary<IActorRef, Entry> _byBackoff = [];
     private readonly List<PendingStopAll> _pendingStopAlls = [];
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -140,6 +141,7 @@ public sealed class SessionSupervisorActor : ReceiveActor
 
         entry.StartWaiter = Sender;
         _daemons[spec!.Name] = entry;
+        _ownNames.Add(spec.Name);
         var backoff = Context.ActorOf(BackoffSupervisor.Props(
             Backoff.OnStop(
                     DaemonActor.Props(spec, _config, Self, _store),
@@ -328,7 +330,7 @@ public sealed class SessionSupervisorActor : ReceiveActor
     /// <summary>Ports this session's other daemons hold, plus those in live PID files of other sessions.</summary>
     private HashSet<int> PortsInUse(string except)
     {
-        var ports = new HashSet<int>(_store.PortsHeldByOthers(_config.SessionId));
+        var ports = _store.PortsHeldByOthers(_config.SessionId, _ownNames);
         foreach (var (name, entry) in _daemons)
             if (name != except && entry.Backoff is not null && entry.Snapshot.Port > 0) ports.Add(entry.Snapshot.Port);
         return ports;

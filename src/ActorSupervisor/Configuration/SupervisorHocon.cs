@@ -7,6 +7,14 @@ public static class SupervisorHocon
 {
     public static Config Defaults { get; } = Load();
 
+    /// <summary>
+    /// For ActorSystems the library creates itself (the Supervisor facade, the CLI): the defaults plus a scheduler that
+    /// sleeps until something is due (see <see cref="Scheduling.TimerQueueScheduler"/>). Not imposed on host apps.
+    /// </summary>
+    public static Config OwnedSystem { get; } = ConfigurationFactory
+        .ParseString("""akka.scheduler.implementation = "ActorSupervisor.Scheduling.TimerQueueScheduler, ActorSupervisor" """)
+        .WithFallback(Defaults);
+
     private static Config Load()
     {
         using var stream = typeof(SupervisorHocon).Assembly.GetManifestResourceStream("ActorSupervisor.reference.conf")

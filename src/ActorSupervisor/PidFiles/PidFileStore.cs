@@ -104,30 +104,35 @@ public sealed class PidFileStore(string stateRoot)
         return entries.OrderBy(e => e.Name, StringComparer.Ordinal).ThenBy(e => e.Info.OwnerId, StringComparer.Ordinal).ToList();
     }
 
-    private DateTime _portsStamp;
-    private HashSet<int> _livePorts = [];
     private readonly object _portsGate = new();
+    private readonly Dictionary<string, (DateTime Stamp, PidFileInfo? Info)> _foreignFiles = [];
 
     /// <summary>
-    /// Ports recorded in live PID files of any session, except the files of <paramref name="exceptSession"/>'s own
-    /// daemons (which the caller tracks itself). Re-read only when the folder has changed, because a thousand
-    /// daemons asking for ports would otherwise read a thousand files each.
+    /// Ports recorded in live PID files of other sessions. A session's own files (named from its own daemons) are
+    /// skipped without being read, since it tracks its own ports; other files are re-read only when they change,
+    /// so a thousand daemons starting at once do not read a thousand files each.
     /// </summary>
-    public IReadOnlySet<int> PortsHeldByOthers(string exceptSession)
+    public HashSet<int> PortsHeldByOthers(string session, IReadOnlySet<string> ownDaemonNames)
     {
+        var ports = new HashSet<int>();
+        if (!Directory.Exists(PidDir)) return ports;
         lock (_portsGate)
         {
-            var stamp = Directory.Exists(PidDir) ? Directory.GetLastWriteTimeUtc(PidDir) : DateTime.MinValue;
-            if (stamp != _portsStamp || stamp == DateTime.MinValue)
+            var seen = new HashSet<string>();
+            foreach (var path in Directory.EnumerateFiles(PidDir, "*.pid"))
             {
-                _livePorts = List()
-                    .Where(e => e.Info.OwnerId != exceptSession && e.Info.Port > 0 && e.Info.IsAlive)
-                    .Select(e => e.Info.Port)
-                    .ToHashSet();
-                _portsStamp = stamp;
+                var stem = Path.GetFileNameWithoutExtension(path);
+                if (stem.EndsWith("-" + session, StringComparison.Ordinal)
+                    && ownDaemonNames.Contains(stem[..^(session.Length + 1)])) continue;
+                seen.Add(path);
+                var stamp = File.GetLastWriteTimeUtc(path);
+                if (!_foreignFiles.TryGetValue(path, out var cached) || cached.Stamp != stamp)
+                    _foreignFiles[path] = cached = (stamp, Read(path));
+                if (cached.Info is { Port: > 0 } info && info.OwnerId != session && info.IsAlive) ports.Add(info.Port);
             }
-            return _livePorts;
+            foreach (var gone in _foreignFiles.Keys.Where(k => !seen.Contains(k)).ToList()) _foreignFiles.Remove(gone);
         }
+        return ports;
     }
 }
 

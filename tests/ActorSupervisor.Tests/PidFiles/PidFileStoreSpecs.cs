@@ -106,7 +106,7 @@ public sealed class PidFileStoreSpecs : IDisposable
         store.Write("a", Self("other", 41001));
         store.Write("b", Self("mine", 41002));
         store.Write("c", Self("other", 41003) with { ProcessStartTime = 1 }); // dead: not held
-        Assert.Equal([41001], store.PortsHeldByOthers("mine"));
+        Assert.Equal([41001], store.PortsHeldByOthers("mine", new HashSet<string> { "b" }));
     }
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
