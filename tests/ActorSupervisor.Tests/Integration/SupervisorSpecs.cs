@@ -117,6 +117,28 @@ public sealed class SupervisorSpecs : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_health_command_runs_in_the_daemons_work_dir_with_its_environment_and_exit_0_is_healthy()
+    {
+        var workDir = Directory.CreateDirectory(Path.Combine(_project.Dir, "work")).FullName;
+        // Relative path: resolved in the daemon's work dir. printenv exits 0 only if the variable is set.
+        await _supervisor.StartAsync(_project.Daemon("gated") with { WorkDir = workDir, HealthCmd = ["/usr/bin/test", "-f", "healthy"] });
+        await _supervisor.StartAsync(_project.Daemon("env") with { NeedsPort = true, Env = [.. _project.Daemon("x").Env, "GREETING=hi"], HealthCmd = ["/usr/bin/printenv", "GREETING", "PORT"] });
+
+        var env = await WaitFor("env", d => d.State == DaemonState.Running);
+        Assert.NotNull(env.LastHealth);
+        Assert.Equal(DaemonState.Starting, (await _supervisor.GetDaemonAsync("gated"))!.State);
+
+        await File.WriteAllTextAsync(Path.Combine(workDir, "healthy"), "");
+        var gated = await WaitFor("gated", d => d.State == DaemonState.Running);
+
+        File.Delete(Path.Combine(workDir, "healthy"));
+        var failed = await WaitFor("gated", d => d.Restarts >= 1);
+        Assert.Contains("health check failed 3 times", failed.LastFailure!.Reason);
+        Assert.Contains("exited with code 1", failed.LastFailure.ProbeError);
+        Assert.NotEqual(gated.Pid, failed.Pid);
+    }
+
+    [Fact]
     public async Task Status_returns_deep_copies_the_caller_may_change()
     {
         await _supervisor.StartAsync(_project.Daemon("d", "--stdout-lines", "1"));
