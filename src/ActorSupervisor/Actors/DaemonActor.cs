@@ -15,7 +15,7 @@ namespace ActorSupervisor.Actors;
 /// left of the process group and stops itself; the BackoffSupervisor above it starts the next incarnation after the
 /// backoff delay, or gives up after MaxRestarts.
 /// </summary>
-public sealed class DaemonActor : ReceiveActor, IWithTimers
+public sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
 {
     private sealed class HealthTick
     {
@@ -49,8 +49,9 @@ public sealed class DaemonActor : ReceiveActor, IWithTimers
     }
 
     internal sealed record ProcessExited(long Generation, ProcessExit Exit);
-    internal sealed record ProbeCompleted(long Generation, ProbeResult Result);
+    internal sealed record ProbeCompleted(long Generation, ProbeResult Outcome);
     internal sealed record ProcessStopped(long Generation);
+    private sealed record SpawnCompleted(long Generation, DaemonProcess? Process, Exception? Error);
 
     private readonly DaemonSpec _spec;
     private readonly SupervisorConfig _config;
@@ -68,6 +69,7 @@ public sealed class DaemonActor : ReceiveActor, IWithTimers
     private FailureRecord? _failure;
 
     public ITimerScheduler Timers { get; set; } = null!;
+    public IStash Stash { get; set; } = null!;
 
     public DaemonActor(DaemonSpec spec, SupervisorConfig config, IActorRef session, PidFileStore store)
     {
@@ -117,40 +119,74 @@ public sealed class DaemonActor : ReceiveActor, IWithTimers
             return;
         }
 
+        if (launch.Adopt is { } adopt)
+        {
+            var adopted = DaemonProcess.Adopt(adopt.Identity!.Value, adopt.ProcessGroup ?? adopt.Pid, adopt.StartedAt);
+            if (adopted is not null)
+            {
+                _port = adopt.Port;
+                Spawned(adopted);
+                return;
+            }
+            // It died between the session's check and ours: start fresh, as with any stale PID file.
+            _store.Remove(Name, _config.SessionId, adopt.Pid);
+        }
+
+        if (LogFile.NeedsRotation(LogPath, _config.LogMaxBytes)) LogFile.Rotate(LogPath, _config.LogKeep);
+        var request = new LaunchRequest
+        {
+            Argv = _spec.Argv(_port),
+            WorkDir = WorkDir,
+            LogPath = LogPath,
+            Environment = DaemonEnvironment(),
+            Ephemeral = _spec.Lifetime == DaemonLifetime.Ephemeral,
+        };
+        if (request.Ephemeral)
+        {
+            // Spawned on a thread of its own (for its parent-death signal); the answer comes back as a message.
+            var generation = _generation;
+            DaemonProcess.LaunchEphemeralAsync(request).PipeTo(Self, success: p => new SpawnCompleted(generation, p, null),
+                failure: e => new SpawnCompleted(generation, null, e is AggregateException a ? a.InnerException ?? e : e));
+            Become(Spawning);
+            return;
+        }
+        DaemonProcess process;
         try
         {
-            if (launch.Adopt is { } adopt)
-            {
-                _process = DaemonProcess.Adopt(adopt.Identity!.Value, adopt.ProcessGroup ?? adopt.Pid, adopt.StartedAt);
-                if (_process is null)
-                {
-                    // It died between the session's check and ours: start fresh, as with any stale PID file.
-                    _store.Remove(Name, _config.SessionId, adopt.Pid);
-                }
-                else
-                {
-                    _port = adopt.Port;
-                    WritePidFile(); // now recording this supervisor as the owner
-                }
-            }
-            if (_process is null)
-            {
-                if (LogFile.NeedsRotation(LogPath, _config.LogMaxBytes)) LogFile.Rotate(LogPath, _config.LogKeep);
-                _process = DaemonProcess.Launch(new LaunchRequest
-                {
-                    Argv = _spec.Argv(_port),
-                    WorkDir = WorkDir,
-                    LogPath = LogPath,
-                    Environment = DaemonEnvironment(),
-                    Ephemeral = _spec.Lifetime == DaemonLifetime.Ephemeral,
-                });
-                WritePidFile();
-            }
+            process = DaemonProcess.Launch(request); // posix_spawn: well under a millisecond
         }
-        catch (Exception e) when (e is DaemonLaunchException or IOException or UnauthorizedAccessException)
+        catch (DaemonLaunchException e)
         {
-            _process?.Kill();
-            FailWithoutProcess(e.Message, cannotLaunch: e is DaemonLaunchException);
+            FailWithoutProcess(e.Message, cannotLaunch: true);
+            return;
+        }
+        Spawned(process);
+    }
+
+    private void Spawning()
+    {
+        Receive<SpawnCompleted>(s => s.Generation == _generation, s =>
+        {
+            Stash.UnstashAll();
+            if (s.Process is { } process) Spawned(process);
+            else FailWithoutProcess(s.Error!.Message, cannotLaunch: s.Error is DaemonLaunchException);
+        });
+        // A stop asked for in the meantime is handled once the process exists.
+        Receive<DaemonProtocol.Stop>(_ => Stash.Stash());
+    }
+
+    /// <summary>A process exists (launched or adopted): record it, watch it, and start proving it healthy.</summary>
+    private void Spawned(DaemonProcess process)
+    {
+        _process = process;
+        try
+        {
+            WritePidFile(); // for an adopted daemon, this records the new owner
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _process.Kill();
+            FailWithoutProcess($"cannot write PID file: {e.Message}", cannotLaunch: false);
             return;
         }
 
@@ -185,8 +221,8 @@ public sealed class DaemonActor : ReceiveActor, IWithTimers
         Receive<ProbeCompleted>(p => p.Generation == _generation, p =>
         {
             _probeInFlight = false;
-            if (p.Result.Healthy) BecomeRunning();
-            else _lastProbeError = p.Result.Error; // expected while the daemon boots; only the startup timeout counts
+            if (p.Outcome.Healthy) BecomeRunning();
+            else _lastProbeError = p.Outcome.Error; // expected while the daemon boots; only the startup timeout counts
         });
         Receive<Settled>(_ => BecomeRunning());
         Receive<StartupTimedOut>(_ => FailRun(new FailureRecord
@@ -203,20 +239,20 @@ public sealed class DaemonActor : ReceiveActor, IWithTimers
         Receive<ProbeCompleted>(p => p.Generation == _generation, p =>
         {
             _probeInFlight = false;
-            if (p.Result.Healthy)
+            if (p.Outcome.Healthy)
             {
                 _failedProbes = 0;
                 _session.Tell(new DaemonProtocol.HealthOk(Name, _generation, DateTimeOffset.UtcNow));
                 return;
             }
             _failedProbes++;
-            _lastProbeError = p.Result.Error;
-            _log.Warning("{0}: health probe failed ({1} of {2}): {3}", Name, _failedProbes, _config.FailureThreshold, p.Result.Error);
+            _lastProbeError = p.Outcome.Error;
+            _log.Warning("{0}: health probe failed ({1} of {2}): {3}", Name, _failedProbes, _config.FailureThreshold, p.Outcome.Error);
             if (_failedProbes >= _config.FailureThreshold)
                 FailRun(new FailureRecord
                 {
                     Reason = $"health check failed {_failedProbes} times in a row",
-                    ProbeError = p.Result.Error,
+                    ProbeError = p.Outcome.Error,
                 });
         });
         Receive<StablePeriodReached>(_ =>

@@ -44,35 +44,52 @@ public sealed class DaemonProcess
     /// Starts a daemon with posix_spawn: argv only (no shell), a new session (pid == pgid == sid), stdin from
     /// /dev/null, stdout and stderr appended to the log file, default signal dispositions (the runtime ignores
     /// SIGPIPE, and an ignored signal would otherwise be inherited). Throws <see cref="DaemonLaunchException"/>
-    /// naming the command when it cannot be found or run.
+    /// naming the command when it cannot be found or run. An ephemeral daemon is spawned on
+    /// <see cref="SpawnThread"/> and this waits for it: actors use <see cref="LaunchEphemeralAsync"/> instead.
     /// </summary>
     public static DaemonProcess Launch(LaunchRequest request)
+    {
+        if (request.Ephemeral) return LaunchEphemeralAsync(request).GetAwaiter().GetResult();
+        var (executable, argv, env) = Prepare(request);
+        return Started(Spawn(executable, argv, env, request.WorkDir, request.LogPath));
+    }
+
+    /// <summary>
+    /// Starts an ephemeral daemon: setpriv sets a parent-death signal and then execs the daemon in the same process.
+    /// The signal fires when the *thread* that spawned the child ends, so it is spawned from one that lives as long
+    /// as the supervisor.
+    /// </summary>
+    public static Task<DaemonProcess> LaunchEphemeralAsync(LaunchRequest request)
+    {
+        try
+        {
+            var (executable, argv, env) = Prepare(request);
+            argv.RemoveAt(0);
+            argv.InsertRange(0, [CommandPath.Setpriv, "--pdeathsig", "KILL", "--", executable]);
+            return SpawnThread.Run(() => Started(Spawn(CommandPath.Setpriv, argv, env, request.WorkDir, request.LogPath)));
+        }
+        catch (DaemonLaunchException e)
+        {
+            return Task.FromException<DaemonProcess>(e);
+        }
+    }
+
+    private static (string Executable, List<string> Argv, Dictionary<string, string> Env) Prepare(LaunchRequest request)
     {
         if (!Directory.Exists(request.WorkDir))
             throw new DaemonLaunchException($"work dir '{request.WorkDir}' does not exist");
         var env = BuildEnvironment(request.Environment);
         var executable = CommandPath.Resolve(request.Argv[0], request.WorkDir, env.GetValueOrDefault("PATH"));
-        var argv = request.Argv.ToList();
-        if (request.Ephemeral)
-        {
-            // setpriv sets the parent-death signal and then execs the daemon in the same process.
-            argv.InsertRange(0, [CommandPath.Setpriv, "--pdeathsig", "KILL", "--", executable]);
-            argv.RemoveAt(5); // the daemon's own argv[0] is replaced by its resolved path above
-            executable = CommandPath.Setpriv;
-        }
         Directory.CreateDirectory(Path.GetDirectoryName(request.LogPath)!);
+        return (executable, request.Argv.ToList(), env);
+    }
 
-        var started = DateTimeOffset.UtcNow;
-        // The parent-death signal fires when the *thread* that spawned the child ends, so ephemeral daemons are
-        // spawned from one thread that lives as long as the supervisor.
-        var pid = request.Ephemeral
-            ? SpawnThread.Run(() => Spawn(executable, argv, env, request.WorkDir, request.LogPath))
-            : Spawn(executable, argv, env, request.WorkDir, request.LogPath);
-
+    private static DaemonProcess Started(int pid)
+    {
         var pidFd = Native.pidfd_open(pid, 0);
         // Our unreaped child cannot vanish, so its identity is always readable here.
         var identity = ProcessIdentity.Of(pid) ?? new ProcessIdentity(pid, 0);
-        return new DaemonProcess(identity, pid, pidFd, isChild: true, started);
+        return new DaemonProcess(identity, pid, pidFd, isChild: true, DateTimeOffset.UtcNow);
     }
 
     /// <summary>

@@ -16,7 +16,7 @@ internal static class SpawnThread
         { IsBackground = true, Name = "actorsupervisor-spawn" }.Start();
     }
 
-    public static T Run<T>(Func<T> func)
+    public static Task<T> Run<T>(Func<T> func)
     {
         var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
         Work.Add(() =>
@@ -24,7 +24,6 @@ internal static class SpawnThread
             try { done.SetResult(func()); }
             catch (Exception e) { done.SetException(e); }
         });
-        // Blocking here is the point: the caller needs the PID, and the spawn takes well under a millisecond.
-        return done.Task.GetAwaiter().GetResult();
+        return done.Task;
     }
 }
