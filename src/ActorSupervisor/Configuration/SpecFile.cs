@@ -67,15 +67,8 @@ public static class SpecFile
         if (daemons is null || !daemons.IsArray())
             throw new InvalidSpecException($"Spec file {source}",
                 [new SpecProblem($"{SupervisorSettings.Section}.daemons", null, "must be a list of daemon specs")]);
-        var json = new StringBuilder("[");
-        var first = true;
-        foreach (var item in daemons.GetArray())
-        {
-            if (!first) json.Append(',');
-            first = false;
-            WriteJson(item, json);
-        }
-        json.Append(']');
+        var json = new StringBuilder();
+        WriteJson(daemons, json);
         var specs = ParseJson(json.ToString(), source);
         return new Contents(specs, config);
     }
