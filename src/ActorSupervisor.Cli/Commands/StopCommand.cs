@@ -1,0 +1,67 @@
+using System.CommandLine;
+using ActorSupervisor.Cli.Orphans;
+using ActorSupervisor.Daemons;
+
+namespace ActorSupervisor.Cli.Commands;
+
+/// <summary>`stop`: stops orphaned daemons (their supervisor gone) and clears stale PID files, from the PID files alone.</summary>
+internal static class StopCommand
+{
+    public static Command Create()
+    {
+        var name = new Argument<string?>("NAME")
+        {
+            Description = "The daemon to stop (every session's, unless --session is given).",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        var all = new Option<bool>("--all") { Description = "Stop every daemon recorded in the project's PID files." };
+        var projectDir = CliOptions.ProjectDir();
+        var session = CliOptions.Session("Only daemons of this session.");
+        var force = new Option<bool>("--force")
+        {
+            Description = "Also stop daemons whose supervisor is still running (it may restart them).",
+        };
+        var stopGrace = CliOptions.Duration("--stop-grace", "Time between SIGTERM and SIGKILL.", "2s");
+
+        var command = new Command("stop", "Stop daemons whose supervisor is gone (orphans) and remove stale PID files.")
+        {
+            name, all, projectDir, session, force, stopGrace,
+        };
+        command.SetAction((parse, _) => Guarded.Run(() => RunAsync(
+            parse.GetValue(name), parse.GetValue(all), parse.GetValue(projectDir)!, parse.GetValue(session),
+            parse.GetValue(force), parse.GetValue(stopGrace) ?? SupervisorConfig.DefaultStopGrace)));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(string? name, bool all, string projectDir, string? session, bool force, TimeSpan grace)
+    {
+        if (string.IsNullOrEmpty(name) == !all)
+            throw new UsageException("stop: give either a daemon NAME or --all (exactly one of them)");
+
+        var store = ProjectState.Store(projectDir);
+        var entries = store.List()
+            .Where(e => session is null || e.Info.OwnerId == session)
+            .Where(e => all || e.Name == name)
+            .ToList();
+        var scope = session is null ? "" : $" of session {session}";
+        if (entries.Count == 0)
+        {
+            if (all)
+            {
+                Console.WriteLine($"nothing to stop: no PID files{scope} in {store.PidDir}");
+                return ExitCodes.Ok;
+            }
+            Console.Error.WriteLine($"actorsupervisor: no daemon named '{name}'{scope} in {store.PidDir}");
+            return ExitCodes.Failure;
+        }
+
+        // In parallel, so stopping many orphans takes about one grace period.
+        var outcomes = await Task.WhenAll(entries.Select(e => OrphanStopper.StopAsync(e, grace, force)));
+        foreach (var outcome in outcomes)
+        {
+            if (outcome.Result is StopResult.Stopped or StopResult.Stale) Console.WriteLine(outcome.Message);
+            else Console.Error.WriteLine($"actorsupervisor: {outcome.Message}");
+        }
+        return outcomes.All(o => o.Result is StopResult.Stopped or StopResult.Stale) ? ExitCodes.Ok : ExitCodes.Failure;
+    }
+}

@@ -1,0 +1,50 @@
+using ActorSupervisor.Actors;
+using ActorSupervisor.Configuration;
+using ActorSupervisor.Daemons;
+
+namespace ActorSupervisor.Cli.Output;
+
+/// <summary>
+/// For a pipe or a file: stdout carries only the fixed lines of <see cref="LogLine"/> (one per state change, no
+/// redraws), so a script can parse every line; what a person wants to read besides goes to stderr.
+/// </summary>
+internal sealed class LineView : UpView
+{
+    public override void Starting(SupervisorConfig config, string specsSource, int daemons) =>
+        Diagnostics.Write(
+            $"actorsupervisor: session {config.SessionId} (pid {Environment.ProcessId}), project {config.ProjectDir}, " +
+            $"{daemons} daemon(s) from {specsSource}; health-interval={Duration.Format(config.HealthInterval)} " +
+            $"max-restarts={config.MaxRestarts} backoff-min={Duration.Format(config.RestartBackoffMin)} " +
+            $"backoff-max={Duration.Format(config.RestartBackoffMax)} stop-grace={Duration.Format(config.StopGrace)} " +
+            $"state-dir={config.StateRoot}");
+
+    public override void Launched(ManagedDaemon daemon) =>
+        Diagnostics.Write($"actorsupervisor: {(daemon.Adopted ? "adopted" : "started")} {daemon.Name} pid={daemon.Pid} " +
+                          $"port={daemon.Port} log={daemon.LogPath}");
+
+    public override void LaunchFailed(string name, string error) =>
+        Diagnostics.Write($"actorsupervisor: {name} did not start: {error}");
+
+    public override void AllStartsIssued(SupervisorConfig config, int daemons) =>
+        Out(LogLine.SupervisorUp(DateTimeOffset.UtcNow, config.SessionId, Environment.ProcessId, daemons));
+
+    public override Task ShowAsync(Func<Task<IReadOnlyDictionary<string, ManagedDaemon>>> poll, Task finished) => finished;
+
+    public override void Stopping(string why) => Diagnostics.Write($"actorsupervisor: {why}: stopping every daemon");
+
+    public override void Stopped(IReadOnlyDictionary<string, ManagedDaemon> final) =>
+        Out(LogLine.SupervisorStopped(DateTimeOffset.UtcNow));
+
+    protected override void Show(SupervisorEvents.DaemonStateChanged change)
+    {
+        // A start is announced once its process exists, so every "starting" line carries the daemon's pid.
+        if (change.State == DaemonState.Starting && change.Daemon.Pid == 0) return;
+        Out(LogLine.State(DateTimeOffset.UtcNow, change.Daemon));
+    }
+
+    private static void Out(string line)
+    {
+        try { Console.Out.WriteLine(line); }
+        catch (IOException) { }
+    }
+}

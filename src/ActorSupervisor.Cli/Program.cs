@@ -1,0 +1,44 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using ActorSupervisor.Cli.Commands;
+
+namespace ActorSupervisor.Cli;
+
+/// <summary>
+/// actorsupervisor: up (run daemons in the foreground), status and stop (from PID files). Flags, output formats and
+/// exit codes are a contract with outside tools (design section 7; docs/cli.md).
+/// </summary>
+internal static class Program
+{
+    private static async Task<int> Main(string[] args)
+    {
+        // A plain Command rather than RootCommand, which would name itself after the assembly (ActorSupervisor.Cli)
+        // in help and errors instead of after the command people type.
+        var root = new Command("actorsupervisor", "Supervises long-running daemons: starts each on a free port, health-checks it, " +
+                                   "restarts it with backoff, and stops everything cleanly.")
+        {
+            UpCommand.Create(),
+            StatusCommand.Create(),
+            StopCommand.Create(),
+            DemoDaemonCommand.Create(),
+            new HelpOption(),
+            new VersionOption(),
+        };
+
+        var parse = root.Parse(args);
+        // System.CommandLine would answer a parse error with exit code 1; the contract says bad arguments are 2.
+        if (parse.Errors.Count > 0 && parse.Action is not { ClearsParseErrors: true })
+        {
+            foreach (var error in parse.Errors) Console.Error.WriteLine($"actorsupervisor: {error.Message}");
+            Console.Error.WriteLine("See 'actorsupervisor --help'.");
+            return ExitCodes.BadInput;
+        }
+
+        return await parse.InvokeAsync(new InvocationConfiguration
+        {
+            // `up` handles SIGINT and SIGTERM itself, and must finish stopping its daemons however long that takes.
+            ProcessTerminationTimeout = null,
+            EnableDefaultExceptionHandler = false,
+        });
+    }
+}
