@@ -7,7 +7,7 @@ using ActorSupervisor.Tests.Support;
 namespace ActorSupervisor.Tests.Integration;
 
 /// <summary>The Supervisor facade in real time, with real daemons, real ports and real HTTP.</summary>
-public sealed class SupervisorSpecs : IAsyncLifetime
+public sealed class SupervisorSpecs(Xunit.Abstractions.ITestOutputHelper output) : IAsyncLifetime
 {
     private readonly TestProject _project = new();
     private Supervisor _supervisor = null!;
@@ -111,6 +111,7 @@ public sealed class SupervisorSpecs : IAsyncLifetime
         clock.Stop();
 
         Assert.Empty(_project.LiveProcesses());
+        output.WriteLine($"shutdown of 50 daemons that ignore SIGTERM, grace {grace.TotalMilliseconds} ms: {clock.ElapsedMilliseconds} ms");
         // Parallel means about one grace period; the bound is loose (a slow CI machine), but far below serial.
         Assert.True(clock.Elapsed < grace * 10, $"50 daemons took {clock.ElapsedMilliseconds} ms to stop");
         await Assert.ThrowsAsync<InvalidOperationException>(() => _supervisor.StartAsync(_project.Daemon("late")));
