@@ -195,7 +195,6 @@ public sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
         _log.Info("{0}: {1} started (generation {2}, port {3})", Name, _process, generation, _port);
 
         Become(Starting);
-        Timers.StartPeriodicTimer(LogCheck.Instance, LogCheck.Instance, _config.HealthInterval);
         if (_spec.HasHealthCheck)
         {
             Timers.StartSingleTimer(StartupTimedOut.Instance, StartupTimedOut.Instance, _config.StartupTimeout);
@@ -205,6 +204,8 @@ public sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
         else
         {
             Timers.StartSingleTimer(Settled.Instance, Settled.Instance, _config.SettleTime);
+            // A daemon with a probe checks its log on each health tick; one without gets a tick of its own.
+            Timers.StartPeriodicTimer(LogCheck.Instance, LogCheck.Instance, _config.HealthInterval);
         }
         // Reported last, so whoever sees the launch also sees this incarnation's timers already armed.
         _session.Tell(new DaemonProtocol.Launched(Name, generation, _process.Pid, _port, _process.StartedAt, LogPath,
@@ -235,7 +236,11 @@ public sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
 
     private void Running()
     {
-        Receive<HealthTick>(_ => Probe());
+        Receive<HealthTick>(_ =>
+        {
+            Probe();
+            RotateLogIfNeeded();
+        });
         Receive<ProbeCompleted>(p => p.Generation == _generation, p =>
         {
             _probeInFlight = false;

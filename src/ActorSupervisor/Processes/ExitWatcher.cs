@@ -31,7 +31,9 @@ internal sealed unsafe class ExitWatcher
     /// </summary>
     public Task WhenExited(int pidFd)
     {
-        var tcs = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        // Continuations run on the watcher thread: reaping and telling the owning actor take microseconds, and a
+        // restart should not wait for a thread-pool hop (or two) to see that its process died.
+        var tcs = new TaskCompletionSource();
         var token = (ulong)Interlocked.Increment(ref _nextToken);
         _watches[token] = new Watch(pidFd, tcs);
         var ev = stackalloc byte[16];
