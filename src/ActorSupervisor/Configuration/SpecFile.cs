@@ -43,9 +43,11 @@ public static class SpecFile
         }
         catch (JsonException e)
         {
-            // e.Path is like "$[1].default_port": the entry and the field.
+            // e.Path is like "$[1].default_port": the entry and the field. For text that is not JSON at all the path
+            // means little, and the line and column are what help.
             var where = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "file" : e.Path.TrimStart('$');
-            throw new InvalidSpecException($"Spec file {source}", [new SpecProblem(where, null, FirstSentence(e.Message))]);
+            var at = e.LineNumber is { } line ? $" (line {line + 1}, column {e.BytePositionInLine + 1})" : "";
+            throw new InvalidSpecException($"Spec file {source}", [new SpecProblem(where, null, FirstSentence(e.Message) + at)]);
         }
         if (specs is null)
             throw new InvalidSpecException($"Spec file {source}", [new SpecProblem("file", "null", "must be a JSON array of daemon specs")]);

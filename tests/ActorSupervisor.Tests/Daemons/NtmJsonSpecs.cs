@@ -95,6 +95,16 @@ public class NtmJsonSpecs
     }
 
     [Fact]
+    public void A_spec_file_that_is_not_json_is_refused_with_the_line_and_column()
+    {
+        var e = Assert.Throws<InvalidSpecException>(() => SpecFile.ParseJson("[\n  {\"name\": \"a\",\n    \"command\": }\n]", "bad.json"));
+        Assert.Contains("bad.json", e.Message);
+        Assert.Contains("line 3", e.Message);
+        var typed = Assert.Throws<InvalidSpecException>(() => SpecFile.ParseJson("""[{"name":"a","command":"x","default_port":"high"}]""", "t.json"));
+        Assert.Contains("[0].default_port", typed.Message);
+    }
+
+    [Fact]
     public void Status_snapshots_are_deep_copies()
     {
         var original = new ManagedDaemon { Spec = DefaultSpecs.All()[0] with { Args = ["serve"] } };
