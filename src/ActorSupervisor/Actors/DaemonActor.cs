@@ -247,6 +247,7 @@ public sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
             if (p.Outcome.Healthy)
             {
                 _failedProbes = 0;
+                _lastProbeError = null;
                 _session.Tell(new DaemonProtocol.HealthOk(Name, _generation, DateTimeOffset.UtcNow));
                 return;
             }
@@ -305,6 +306,7 @@ public sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
     {
         var now = DateTimeOffset.UtcNow;
         _failedProbes = 0;
+        _lastProbeError = null; // errors from before it was healthy say nothing about why it fails later
         Timers.Cancel(StartupTimedOut.Instance);
         Timers.Cancel(Settled.Instance);
         if (_spec.HasHealthCheck) Timers.StartPeriodicTimer(HealthTick.Instance, HealthTick.Instance, _config.HealthInterval);

@@ -47,6 +47,8 @@ public sealed class SupervisorSpecs(Xunit.Abstractions.ITestOutputHelper output)
         Assert.Equal(1, after.Restarts);
         using var http = new HttpClient();
         Assert.Equal("ok", await http.GetStringAsync($"http://127.0.0.1:{after.Port}/health"));
+        Assert.Equal(9, after.LastFailure!.Signal);
+        Assert.Null(after.LastFailure.ProbeError); // it was healthy: start-up probe errors are not part of this story
         var pidFile = _project.Store.Read("web", _project.SessionId)!;
         Assert.Equal(after.Pid, pidFile.Pid);
         Assert.Equal(after.Port, pidFile.Port);
