@@ -67,6 +67,7 @@ public sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
     private string? _lastProbeError;
     private bool _rotating;
     private FailureRecord? _failure;
+    private bool _pidFileRemoved;
 
     public ITimerScheduler Timers { get; set; } = null!;
     public IStash Stash { get; set; } = null!;
@@ -419,10 +420,15 @@ public sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
         });
     }
 
+    /// <summary>
+    /// Once per incarnation. The file needs no reading first: this supervisor holds the daemon's lock, so nobody else
+    /// writes it. A restart waits for this, so it is one unlink.
+    /// </summary>
     private void RemovePidFile()
     {
-        if (_process is null) return;
-        try { _store.Remove(Name, _config.SessionId, _process.Pid); }
+        if (_process is null || _pidFileRemoved) return;
+        _pidFileRemoved = true;
+        try { File.Delete(_store.PathFor(Name, _config.SessionId)); }
         catch (IOException e) { _log.Warning("{0}: could not remove PID file: {1}", Name, e.Message); }
     }
 }

@@ -196,8 +196,14 @@ public sealed class SessionSupervisorActor : ReceiveActor
         var port = adopt?.Port ?? 0;
         if (adopt is null)
         {
-            try { port = PortAllocator.Allocate(entry.Spec, entry.Snapshot.Port, PortsInUse(except: entry.Name)); }
-            catch (PortUnavailableException e) { portError = e.Message; }
+            // A restart keeps its port when it is still free: no need to survey every PID file for that.
+            var previous = entry.Snapshot.Port;
+            if (restart && previous > 0 && PortAllocator.IsFree(previous)) port = previous;
+            else
+            {
+                try { port = PortAllocator.Allocate(entry.Spec, previous, PortsInUse(except: entry.Name)); }
+                catch (PortUnavailableException e) { portError = e.Message; }
+            }
         }
         Sender.Tell(new DaemonProtocol.Launch(entry.Generation, port, adopt, portError));
         Update(entry.Name, d => d with

@@ -106,6 +106,9 @@ public sealed class PidFileStore(string stateRoot)
 
     private readonly object _portsGate = new();
     private readonly Dictionary<string, (DateTime Stamp, PidFileInfo? Info)> _foreignFiles = [];
+    private const long SurveyTtlMs = 1000;
+    private long _surveyedAt = long.MinValue / 2;
+    private HashSet<int> _lastSurvey = [];
 
     /// <summary>
     /// Ports recorded in live PID files of other sessions. A session's own files (named from its own daemons) are
@@ -118,6 +121,9 @@ public sealed class PidFileStore(string stateRoot)
         if (!Directory.Exists(PidDir)) return ports;
         lock (_portsGate)
         {
+            // A thousand daemons starting at once would list the folder a thousand times: one survey a second is
+            // enough, since a port another session has bound is refused by the bind check anyway.
+            if (Environment.TickCount64 - _surveyedAt < SurveyTtlMs) return new HashSet<int>(_lastSurvey);
             var seen = new HashSet<string>();
             foreach (var path in Directory.EnumerateFiles(PidDir, "*.pid"))
             {
@@ -131,8 +137,10 @@ public sealed class PidFileStore(string stateRoot)
                 if (cached.Info is { Port: > 0 } info && info.OwnerId != session && info.IsAlive) ports.Add(info.Port);
             }
             foreach (var gone in _foreignFiles.Keys.Where(k => !seen.Contains(k)).ToList()) _foreignFiles.Remove(gone);
+            _lastSurvey = ports;
+            _surveyedAt = Environment.TickCount64;
         }
-        return ports;
+        return new HashSet<int>(ports);
     }
 }
 
