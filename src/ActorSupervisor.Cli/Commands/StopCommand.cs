@@ -59,9 +59,9 @@ internal static class StopCommand
         var outcomes = await Task.WhenAll(entries.Select(e => OrphanStopper.StopAsync(e, grace, force)));
         foreach (var outcome in outcomes)
         {
-            if (outcome.Result is StopResult.Stopped or StopResult.Stale) Console.WriteLine(outcome.Message);
+            if (outcome.Kind is StopResult.Stopped or StopResult.Stale) Console.WriteLine(outcome.Message);
             else Console.Error.WriteLine($"actorsupervisor: {outcome.Message}");
         }
-        return outcomes.All(o => o.Result is StopResult.Stopped or StopResult.Stale) ? ExitCodes.Ok : ExitCodes.Failure;
+        return outcomes.All(o => o.Kind is StopResult.Stopped or StopResult.Stale) ? ExitCodes.Ok : ExitCodes.Failure;
     }
 }

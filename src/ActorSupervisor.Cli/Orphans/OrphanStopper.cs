@@ -18,7 +18,7 @@ internal enum StopResult
     Failed,
 }
 
-internal sealed record StopOutcome(PidFileEntry Entry, StopResult Result, string Message);
+internal sealed record StopOutcome(PidFileEntry Entry, StopResult Kind, string Message);
 
 /// <summary>
 /// Stops daemons recorded in PID files without the supervisor that started them. Nothing is signalled unless the
