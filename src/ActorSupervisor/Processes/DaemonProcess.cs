@@ -44,12 +44,13 @@ public sealed class DaemonProcess
     /// Starts a daemon with posix_spawn: argv only (no shell), a new session (pid == pgid == sid), stdin from
     /// /dev/null, stdout and stderr appended to the log file, default signal dispositions (the runtime ignores
     /// SIGPIPE, and an ignored signal would otherwise be inherited). Throws <see cref="DaemonLaunchException"/>
-    /// naming the command when it cannot be found or run. An ephemeral daemon is spawned on
-    /// <see cref="SpawnThread"/> and this waits for it: actors use <see cref="LaunchEphemeralAsync"/> instead.
+    /// naming the command when it cannot be found or run. An ephemeral daemon must be spawned on
+    /// <see cref="SpawnThread"/>: use <see cref="LaunchEphemeralAsync"/> for it.
     /// </summary>
     public static DaemonProcess Launch(LaunchRequest request)
     {
-        if (request.Ephemeral) return LaunchEphemeralAsync(request).GetAwaiter().GetResult();
+        if (request.Ephemeral)
+            throw new ArgumentException("an ephemeral daemon is launched with LaunchEphemeralAsync", nameof(request));
         var (executable, argv, env) = Prepare(request);
         return Started(Spawn(executable, argv, env, request.WorkDir, request.LogPath));
     }

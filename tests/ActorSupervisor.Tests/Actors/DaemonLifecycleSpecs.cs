@@ -110,20 +110,9 @@ public sealed class DaemonLifecycleSpecs(ITestOutputHelper output) : VirtualTime
         ExpectState("flaky", DaemonState.Running);
 
         // Two crashes in a row: the backoff grows to 2 s.
-        Native.kill(first.Pid, Native.SIGKILL);
-        ExpectState("flaky", DaemonState.Restarting);
-        AwaitBackoffScheduled("flaky", 1);
-        Clock.Advance(TimeSpan.FromSeconds(1));
-        var second = ExpectLaunched("flaky");
-        Clock.Advance(TimeSpan.FromSeconds(1));
-        ExpectState("flaky", DaemonState.Running);
-        Native.kill(second.Pid, Native.SIGKILL);
-        Assert.Equal(2, ExpectState("flaky", DaemonState.Restarting).ConsecutiveFailures);
-        AwaitBackoffScheduled("flaky", 2);
-        Clock.Advance(TimeSpan.FromSeconds(2));
-        var third = ExpectLaunched("flaky");
-        Clock.Advance(TimeSpan.FromSeconds(1));
-        ExpectState("flaky", DaemonState.Running);
+        var (_, second) = CrashAndRecover("flaky", first.Pid, restartCount: 1, backoff: TimeSpan.FromSeconds(1));
+        var (restarting, third) = CrashAndRecover("flaky", second.Pid, restartCount: 2, backoff: TimeSpan.FromSeconds(2));
+        Assert.Equal(2, restarting.ConsecutiveFailures);
 
         // Stable for 30 s: the count is zero again, and the next crash backs off 1 s, not 4 s.
         Clock.Advance(TimeSpan.FromSeconds(30));
@@ -165,13 +154,7 @@ public sealed class DaemonLifecycleSpecs(ITestOutputHelper output) : VirtualTime
         var first = Start(supervisor, Project.Daemon("d"));
         Clock.Advance(TimeSpan.FromSeconds(1));
         ExpectState("d", DaemonState.Running);
-        Native.kill(first.Pid, Native.SIGKILL);
-        ExpectState("d", DaemonState.Restarting);
-        AwaitBackoffScheduled("d", 1);
-        Clock.Advance(TimeSpan.FromSeconds(1));
-        var second = ExpectLaunched("d");
-        Clock.Advance(TimeSpan.FromSeconds(1));
-        ExpectState("d", DaemonState.Running);
+        var (_, second) = CrashAndRecover("d", first.Pid, restartCount: 1, backoff: TimeSpan.FromSeconds(1));
 
         // The first generation's exit and failure arrive again, late: to the session and to the live incarnation.
         var staleExit = new ProcessExit(first.Pid, null, 9, DateTimeOffset.UtcNow);

@@ -92,6 +92,22 @@ public abstract class VirtualTimeSpecs : Akka.TestKit.Xunit2.TestKit, IAsyncLife
         }, Patience, TimeSpan.FromMilliseconds(20));
     }
 
+    /// <summary>
+    /// kill -9 a daemon without a health check, and follow it back: restarting, the backoff (after the
+    /// BackoffSupervisor has scheduled it), the relaunch, and running once it has settled for 1 s.
+    /// </summary>
+    protected (ManagedDaemon Restarting, ManagedDaemon Relaunched) CrashAndRecover(string name, int pid, int restartCount, TimeSpan backoff)
+    {
+        ActorSupervisor.Processes.Native.kill(pid, ActorSupervisor.Processes.Native.SIGKILL);
+        var restarting = ExpectState(name, DaemonState.Restarting);
+        AwaitBackoffScheduled(name, restartCount);
+        Clock.Advance(backoff);
+        var relaunched = ExpectLaunched(name);
+        Clock.Advance(TimeSpan.FromSeconds(1));
+        ExpectState(name, DaemonState.Running);
+        return (restarting, relaunched);
+    }
+
     protected ManagedDaemon Query(IActorRef supervisor, string name)
     {
         supervisor.Tell(new SupervisorQueries.GetDaemon(name), TestActor);
