@@ -12,6 +12,13 @@ public static class SupervisorCommands
     /// <summary>Starts (or adopts) a daemon. Answered once its process is launched, with the snapshot.</summary>
     public sealed record StartDaemon(DaemonSpec Spec);
 
+    /// <summary>
+    /// Restarts a daemon on request: its process is stopped as for a stop (SIGTERM, grace, SIGKILL) and a new one is
+    /// started at once on the same port, with no failure counted and no backoff. A stopped or failed daemon is started
+    /// again. Answered like <see cref="StartDaemon"/>, once the new process is launched.
+    /// </summary>
+    public sealed record RestartDaemon(string Name);
+
     /// <summary>Stops a daemon and keeps it stopped. Answered with its final snapshot (state stopped), or <see cref="DaemonNotFound"/>.</summary>
     public sealed record StopDaemon(string Name);
 
