@@ -158,7 +158,7 @@ public sealed class DaemonLifecycleSpecs(ITestOutputHelper output) : VirtualTime
 
         // The first generation's exit and failure arrive again, late: to the session and to the live incarnation.
         var staleExit = new ProcessExit(first.Pid, null, 9, DateTimeOffset.UtcNow);
-        supervisor.Tell(new DaemonProtocol.RunFailed("d", 1, new FailureRecord { Reason = "late" }, 1, Lifecycle.RunVerdict.GiveUp));
+        supervisor.Tell(new DaemonProtocol.RunFailed("d", 1, new FailureRecord { Reason = "late" }, 1, ActorSupervisor.Lifecycle.RunVerdict.GiveUp));
         supervisor.Tell(new DaemonProtocol.Ended("d", 1, DaemonState.Failed));
         supervisor.Tell(new DaemonProtocol.Launched("d", 1, first.Pid, 1, DateTimeOffset.UtcNow, "x", false));
         var incarnation = await Sys.ActorSelection($"/user/{SessionSupervisorActor.ActorName(Project.SessionId)}/d/daemon")
