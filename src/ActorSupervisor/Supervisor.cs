@@ -2,6 +2,7 @@ using Akka.Actor;
 using ActorSupervisor.Actors;
 using ActorSupervisor.Configuration;
 using ActorSupervisor.Daemons;
+using Microsoft.Extensions.Logging;
 
 namespace ActorSupervisor;
 
@@ -37,13 +38,13 @@ public sealed class Supervisor : IAsyncDisposable
     /// Creates the supervisor and its session actor. Throws <see cref="InvalidSpecException"/> (naming each bad field)
     /// before anything is created when the config is invalid.
     /// </summary>
-    public static Supervisor New(SupervisorConfig config, ActorSystem? system = null)
+    public static Supervisor New(SupervisorConfig config, ActorSystem? system = null, ILoggerFactory? loggers = null)
     {
         Validation.EnsureValid(config);
         var owns = system is null;
         system ??= ActorSystem.Create("actorsupervisor", SupervisorHocon.OwnedSystem);
         var effective = SupervisorSettings.Apply(config, system.Settings.Config.WithFallback(SupervisorHocon.Defaults));
-        var actor = system.ActorOf(SessionSupervisorActor.Props(effective), SessionSupervisorActor.ActorName(config.SessionId));
+        var actor = system.ActorOf(SessionSupervisorActor.Props(effective, loggers), SessionSupervisorActor.ActorName(config.SessionId));
         return new Supervisor(effective, system, actor, owns);
     }
 
@@ -67,6 +68,24 @@ public sealed class Supervisor : IAsyncDisposable
         {
             ManagedDaemon d => d.DeepCopy(),
             DaemonNotFound => throw new KeyNotFoundException($"no daemon named '{name}' in session '{Config.SessionId}'"),
+            _ => throw new InvalidOperationException($"unexpected reply {reply}"),
+        };
+    }
+
+    /// <summary>
+    /// Restarts a daemon now: its process is stopped (SIGTERM, grace, SIGKILL) and a new one started on the same
+    /// port, with no failure counted and no backoff; a stopped or failed daemon is started again. Completes with the
+    /// new process's snapshot (state starting).
+    /// </summary>
+    public async Task<ManagedDaemon> RestartAsync(string name, CancellationToken cancellationToken = default)
+    {
+        EnsureNotShutDown();
+        var reply = await Actor.Ask<object>(new SupervisorCommands.RestartDaemon(name), StopTimeout, cancellationToken).ConfigureAwait(false);
+        return reply switch
+        {
+            ManagedDaemon d => d.DeepCopy(),
+            DaemonNotFound => throw new KeyNotFoundException($"no daemon named '{name}' in session '{Config.SessionId}'"),
+            Status.Failure f => throw f.Cause,
             _ => throw new InvalidOperationException($"unexpected reply {reply}"),
         };
     }
