@@ -238,6 +238,7 @@ internal sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
         _process.Exit.PipeTo(Self, success: exit => new ProcessExited(generation, exit));
         if (_process.IsChild) SupervisionLog.Launched(_log, Name, _session.SessionId, _process.Pid, _port, generation);
         else SupervisionLog.Adopted(_log, Name, _session.SessionId, _process.Pid, _port, generation);
+        Note($"{(_process.IsChild ? "launched" : "adopted")} daemon {Name} (pid={_process.Pid} port={_port} generation={generation})");
 
         Become(Starting);
         if (_spec.HasHealthCheck)
@@ -331,6 +332,7 @@ internal sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
         Receive<DaemonProtocol.Stop>(_ =>
         {
             _stopRequested = true;
+            Note($"stopping daemon {Name} (pid={_process!.Pid}): SIGTERM, then SIGKILL after {Configuration.Duration.Format(Config.StopGrace)}");
             _sessionActor.Tell(new DaemonProtocol.Stopping(Name, _generation));
             EndProcess(then: DaemonState.Stopped);
         });
@@ -375,9 +377,12 @@ internal sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
     private void Report(FailureRecord failure, RunVerdict verdict)
     {
         var failures = _failuresBefore!.Value + 1;
-        SupervisionLog.RunFailed(_log, Name, failure.ToString(),
-            verdict == RunVerdict.Restart ? $"restart {failures} of {Config.MaxRestarts} follows the backoff" : "giving up",
-            _process?.Pid ?? 0, _session.SessionId, _generation);
+        var next = verdict == RunVerdict.Restart
+            ? $"restart {failures} of {Config.MaxRestarts} in " +
+              Configuration.Duration.Format(RestartRules.BackoffDelay(_failuresBefore.Value, Config.RestartBackoffMin, Config.RestartBackoffMax))
+            : $"giving up after {failures} failed runs in a row";
+        SupervisionLog.RunFailed(_log, Name, failure.ToString(), next, _process?.Pid ?? 0, _session.SessionId, _generation);
+        Note($"daemon {Name} (pid={_process?.Pid ?? 0}) run failed: {failure}; {next}");
         _sessionActor.Tell(new DaemonProtocol.RunFailed(Name, _generation, failure, failures, verdict));
     }
 
@@ -430,7 +435,10 @@ internal sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
             return;
         }
         if (then == DaemonState.Stopped && _process is not null)
+        {
             SupervisionLog.Stopped(_log, Name, _process.Pid, _session.SessionId, _generation);
+            Note($"daemon {Name} (pid={_process.Pid}) stopped");
+        }
         _sessionActor.Tell(new DaemonProtocol.Ended(Name, _generation, then));
         Become(then == DaemonState.Stopped ? Stopped : Failed);
     }
@@ -473,6 +481,14 @@ internal sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
         if (_spec.ResolveHealthUrl(_port) is { } url) return HttpProbe.CheckAsync(url, Config.ProbeTimeout);
         return CommandProbe.CheckAsync(_spec.HealthCmd!, WorkDir, DaemonEnvironment(), Config.ProbeTimeout);
     }
+
+    /// <summary>
+    /// A line of the supervisor's own in the daemon's log, as NTM writes them ("[supervisor] ..."), so the log shows
+    /// launches, exits, restarts and stops in context. Appended with O_APPEND like the daemon's own writes, so the two
+    /// interleave by line; best effort, since a log that cannot be written must not stop supervision.
+    /// </summary>
+    private void Note(string text) =>
+        LogFile.AppendLine(LogPath, $"[supervisor] {DateTimeOffset.UtcNow:yyyy-MM-ddTHH:mm:ss.fffZ} {text}");
 
     private void RotateLogIfNeeded()
     {

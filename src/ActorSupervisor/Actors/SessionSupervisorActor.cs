@@ -33,6 +33,8 @@ public sealed class SessionSupervisorActor : ReceiveActor
         public readonly List<IActorRef> StopWaiters = [];
         /// <summary>A start (or restart) to begin once the previous BackoffSupervisor has gone.</summary>
         public (DaemonSpec Spec, IActorRef ReplyTo)? Next;
+        /// <summary>Callers of RemoveDaemon: once the daemon has ended it is forgotten and they are answered.</summary>
+        public readonly List<IActorRef> RemoveWaiters = [];
         /// <summary>The state and pid last published, so subscribers never see the same state twice in a row.</summary>
         public (DaemonState State, int Pid)? Published;
         public string Name => Record.Name;
@@ -63,7 +65,9 @@ public sealed class SessionSupervisorActor : ReceiveActor
         _log = _context.SessionLogger();
 
         Receive<StartDaemon>(s => Start(s.Spec, Sender));
-        Receive<RestartDaemon>(r => Restart(r.Name, Sender));
+        Receive<RestartDaemon>(r => Restart(r.Name, r.Spec, Sender));
+        Receive<ResumeDaemon>(r => Resume(r.Name, Sender));
+        Receive<RemoveDaemon>(r => Remove(r.Name, Sender));
         Receive<StopDaemon>(s => Stop(s.Name, Sender));
         Receive<StopAll>(_ => StopEverything(Sender));
         Receive<Shutdown>(_ =>
@@ -106,6 +110,8 @@ public sealed class SessionSupervisorActor : ReceiveActor
                 DaemonProtocol.GenerationReady r => r.Name,
                 StartDaemon s => s.Spec?.Name,
                 RestartDaemon r => r.Name,
+                ResumeDaemon r => r.Name,
+                RemoveDaemon r => r.Name,
                 StopDaemon s => s.Name,
                 _ => null,
             };
@@ -350,6 +356,7 @@ public sealed class SessionSupervisorActor : ReceiveActor
         slot.StartWaiter = null;
         foreach (var waiter in slot.StopWaiters) waiter.Tell(record.Snapshot);
         slot.StopWaiters.Clear();
+        if (slot.RemoveWaiters.Count > 0) Forget(slot);
 
         foreach (var pending in _pendingStopAlls.ToArray())
         {
@@ -420,14 +427,18 @@ public sealed class SessionSupervisorActor : ReceiveActor
     /// A restart on request: the current process is stopped as for a stop, and a new generation starts at once on the
     /// same port, with no failure counted and no backoff. A daemon that has ended is simply started again.
     /// </summary>
-    private void Restart(string name, IActorRef replyTo)
+    private void Restart(string name, DaemonSpec? newSpec, IActorRef replyTo)
     {
         if (!_slots.TryGetValue(name, out var slot))
         {
             replyTo.Tell(new DaemonNotFound(name));
             return;
         }
-        if (Refusal(slot.Record.Snapshot.Spec) is { } refusal)
+        var spec = newSpec?.DeepCopy() ?? slot.Record.Snapshot.Spec;
+        var refusal = spec.Name != name
+            ? new InvalidOperationException($"a restart of daemon '{name}' cannot run a spec named '{spec.Name}'")
+            : Refusal(spec);
+        if (refusal is not null)
         {
             replyTo.Tell(new Status.Failure(refusal));
             return;
@@ -439,11 +450,50 @@ public sealed class SessionSupervisorActor : ReceiveActor
         }
         if (slot.Record.IsFinal)
         {
-            StartAgain(slot, slot.Record.Snapshot.Spec, replyTo);
+            StartAgain(slot, spec, replyTo);
             return;
         }
-        slot.Next = (slot.Record.Snapshot.Spec, replyTo);
+        slot.Next = (spec, replyTo);
         RequestStop(slot);
+    }
+
+    private void Resume(string name, IActorRef replyTo)
+    {
+        if (!_slots.TryGetValue(name, out var slot))
+        {
+            replyTo.Tell(new DaemonNotFound(name));
+            return;
+        }
+        Start(slot.Record.Snapshot.Spec, replyTo);
+    }
+
+    /// <summary>Stops the daemon (if it is not already final) and forgets it once it has ended.</summary>
+    private void Remove(string name, IActorRef replyTo)
+    {
+        if (!_slots.TryGetValue(name, out var slot))
+        {
+            replyTo.Tell(new DaemonNotFound(name));
+            return;
+        }
+        CallOffNext(slot);
+        slot.RemoveWaiters.Add(replyTo);
+        if (slot.Record.IsFinal) Forget(slot);
+        else RequestStop(slot);
+    }
+
+    private void Forget(Slot slot)
+    {
+        ReleaseResources(slot);
+        if (slot.Backoff is not null)
+        {
+            _byBackoff.Remove(slot.Backoff);
+            Context.Unwatch(slot.Backoff);
+            Context.Stop(slot.Backoff);
+            slot.Backoff = null;
+        }
+        _slots.Remove(slot.Name);
+        foreach (var waiter in slot.RemoveWaiters) waiter.Tell(slot.Record.Snapshot);
+        slot.RemoveWaiters.Clear();
     }
 
     /// <summary>Every daemon is asked at once, so N daemons take about one stop grace period, not N.</summary>

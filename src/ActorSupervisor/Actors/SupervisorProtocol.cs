@@ -17,7 +17,20 @@ public static class SupervisorCommands
     /// started at once on the same port, with no failure counted and no backoff. A stopped or failed daemon is started
     /// again. Answered like <see cref="StartDaemon"/>, once the new process is launched.
     /// </summary>
-    public sealed record RestartDaemon(string Name);
+    /// <remarks>With <paramref name="Spec"/> (same name), the new process runs the new spec: how a changed spec is applied.</remarks>
+    public sealed record RestartDaemon(string Name, DaemonSpec? Spec = null);
+
+    /// <summary>
+    /// Starts a stopped or failed daemon again with its last spec; refused (a failure naming its state) while it is
+    /// active. Answered like <see cref="StartDaemon"/>, or with <see cref="DaemonNotFound"/>.
+    /// </summary>
+    public sealed record ResumeDaemon(string Name);
+
+    /// <summary>
+    /// Stops a daemon and forgets it: it is no longer listed, and its name is free. Answered with its final snapshot
+    /// (state stopped), or <see cref="DaemonNotFound"/>.
+    /// </summary>
+    public sealed record RemoveDaemon(string Name);
 
     /// <summary>Stops a daemon and keeps it stopped. Answered with its final snapshot (state stopped), or <see cref="DaemonNotFound"/>.</summary>
     public sealed record StopDaemon(string Name);

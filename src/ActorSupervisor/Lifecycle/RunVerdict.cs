@@ -21,4 +21,12 @@ internal static class RestartRules
     /// </summary>
     public static RunVerdict AfterFailure(int failuresBefore, int maxRestarts, bool cannotLaunch, bool everLaunched) =>
         (cannotLaunch && !everLaunched) || failuresBefore >= maxRestarts ? RunVerdict.GiveUp : RunVerdict.Restart;
+
+    /// <summary>
+    /// The delay before restart n+1 after <paramref name="failuresBefore"/> = n earlier failures in a row, as the
+    /// BackoffSupervisor computes it (without jitter): min(max, min * 2^n). For the daemon's log and for display; the
+    /// BackoffSupervisor itself does the waiting.
+    /// </summary>
+    public static TimeSpan BackoffDelay(int failuresBefore, TimeSpan min, TimeSpan max) =>
+        failuresBefore >= 30 ? max : TimeSpan.FromTicks((long)Math.Min(max.Ticks, min.Ticks * Math.Pow(2, failuresBefore)));
 }

@@ -182,13 +182,16 @@ public sealed class DaemonLifecycleSpecs(ITestOutputHelper output) : VirtualTime
         supervisor.Tell(new SupervisorQueries.GetDaemon("nope"), TestActor);
         Assert.Equal("nope", FishForMessage<DaemonNotFound>(_ => true).Name);
 
-        var d = Start(supervisor, Project.Daemon("d", "--ignore-sigterm"));
+        var ready = Path.Combine(Project.Dir, "d.ready");
+        var d = Start(supervisor, Project.Daemon("d", "--ignore-sigterm", "--ready-file", ready));
         Assert.Equal(DaemonState.Starting, Query(supervisor, "d").State);
         Clock.Advance(TimeSpan.FromSeconds(1));
         ExpectState("d", DaemonState.Running);
         Assert.Equal(DaemonState.Running, Query(supervisor, "d").State);
 
-        // Stopping lasts while the daemon ignores SIGTERM (grace 30 s real time), so the query lands mid-stop.
+        // Stopping lasts while the daemon ignores SIGTERM (grace 30 s real time), so the query lands mid-stop; the
+        // ready file says its SIGTERM handler is in place (before that, SIGTERM would simply end it).
+        AwaitCondition(() => File.Exists(ready), Patience);
         supervisor.Tell(new SupervisorCommands.StopDaemon("d"), ActorRefs.Nobody);
         ExpectState("d", DaemonState.Stopping);
         Assert.Equal(DaemonState.Stopping, Query(supervisor, "d").State);

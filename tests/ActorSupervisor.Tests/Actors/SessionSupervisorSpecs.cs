@@ -62,6 +62,41 @@ public sealed class SessionSupervisorSpecs(ITestOutputHelper output) : VirtualTi
     }
 
     [Fact]
+    public async Task A_restart_with_a_changed_spec_runs_the_new_spec_and_a_removed_daemon_is_forgotten()
+    {
+        var supervisor = Supervise();
+        Start(supervisor, Project.Daemon("d"));
+        supervisor.Tell(new SupervisorCommands.ResumeDaemon("d"), TestActor);
+        Assert.Contains("already", FishForMessage<Status.Failure>(_ => true, Patience).Cause.Message);
+
+        var changed = Project.Daemon("d", "--stdout-lines", "1");
+        supervisor.Tell(new SupervisorCommands.RestartDaemon("d", changed), TestActor);
+        var restarted = FishForMessage<ManagedDaemon>(_ => true, Patience);
+        Assert.Equal(["--stdout-lines", "1"], restarted.Spec.Args);
+
+        supervisor.Tell(new SupervisorCommands.RemoveDaemon("d"), TestActor);
+        Assert.Equal(DaemonState.Stopped, FishForMessage<ManagedDaemon>(_ => true, Patience).State);
+        supervisor.Tell(new SupervisorQueries.GetDaemon("d"), TestActor);
+        FishForMessage<DaemonNotFound>(_ => true, Patience);
+        Assert.False(ProcessScan.IsAlive(restarted.Pid));
+
+        // The name is free again, and a stopped daemon resumes with its last spec.
+        Start(supervisor, changed);
+        supervisor.Tell(new SupervisorCommands.StopDaemon("d"), TestActor);
+        FishForMessage<ManagedDaemon>(m => m.State == DaemonState.Stopped, Patience);
+        supervisor.Tell(new SupervisorCommands.ResumeDaemon("d"), TestActor);
+        var resumed = FishForMessage<ManagedDaemon>(_ => true, Patience);
+        Assert.Equal(["--stdout-lines", "1"], resumed.Spec.Args);
+
+        await Shutdown(Sys);
+        var log = await File.ReadAllLinesAsync(resumed.LogPath!);
+        Assert.Contains(log, l => l.StartsWith("[supervisor] ", StringComparison.Ordinal) && l.Contains($"launched daemon d (pid={resumed.Pid} "));
+        Assert.Contains(log, l => l.StartsWith("[supervisor] ", StringComparison.Ordinal) && l.Contains("stopping daemon d"));
+        Assert.Contains(log, l => l.Contains($"daemon d (pid={resumed.Pid}) stopped"));
+        await Project.AssertNothingLeftBehind();
+    }
+
+    [Fact]
     public async Task Trouble_with_one_daemon_fails_that_daemon_alone_and_never_restarts_the_session()
     {
         var supervisor = Supervise();
