@@ -90,6 +90,47 @@ public sealed class Supervisor : IAsyncDisposable
         };
     }
 
+    /// <summary>
+    /// Waits until the daemon is running (healthy, or settled when it has no health check), and returns its snapshot.
+    /// Throws <see cref="InvalidOperationException"/> with the reason if it ends stopped or failed first, and
+    /// <see cref="TimeoutException"/> after <paramref name="timeout"/>.
+    /// </summary>
+    public Task<ManagedDaemon> WaitUntilRunningAsync(string name, TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        WaitForAsync(name, d => d.State == DaemonState.Running, "running", timeout, cancellationToken);
+
+    /// <summary>
+    /// Waits until the daemon's health check has passed (readiness: what dependents with "healthy" wait for); a daemon
+    /// without a health check counts once it has settled. Like <see cref="WaitUntilRunningAsync"/> otherwise.
+    /// </summary>
+    public Task<ManagedDaemon> WaitUntilHealthyAsync(string name, TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        WaitForAsync(name, d => d.State == DaemonState.Running, "healthy", timeout, cancellationToken);
+
+    private async Task<ManagedDaemon> WaitForAsync(string name, Func<ManagedDaemon, bool> reached, string what, TimeSpan timeout,
+        CancellationToken cancellationToken)
+    {
+        EnsureNotShutDown();
+        var seen = new TaskCompletionSource<ManagedDaemon>(TaskCreationOptions.RunContinuationsAsynchronously);
+        void Consider(ManagedDaemon d)
+        {
+            if (d.Name != name) return;
+            if (reached(d)) seen.TrySetResult(d.DeepCopy());
+            else if (d.State is DaemonState.Stopped or DaemonState.Failed)
+                seen.TrySetException(new InvalidOperationException(
+                    $"daemon '{name}' is {d.State.ToWord()}, not {what}" + (d.LastFailure is { } f ? $": {f}" : d.Reason is { } r ? $": {r}" : "")));
+        }
+        // Subscribed before the first look, so no change can slip between the two.
+        using var subscription = Subscribe(e => Consider(e.Daemon));
+        var now = await GetDaemonAsync(name, cancellationToken).ConfigureAwait(false)
+                  ?? throw new KeyNotFoundException($"no daemon named '{name}' in session '{Config.SessionId}'");
+        Consider(now);
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        cts.CancelAfter(timeout);
+        await using (cts.Token.Register(() => seen.TrySetException(cancellationToken.IsCancellationRequested
+                         ? new OperationCanceledException(cancellationToken)
+                         : new TimeoutException($"daemon '{name}' was not {what} within {Configuration.Duration.Format(timeout)}"))))
+            return await seen.Task.ConfigureAwait(false);
+    }
+
     /// <summary>Stops every daemon in parallel; N daemons take about one stop grace period.</summary>
     public async Task<IReadOnlyDictionary<string, ManagedDaemon>> StopAllAsync(CancellationToken cancellationToken = default)
     {

@@ -54,7 +54,8 @@ internal sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
     internal sealed record ProcessStopped(long Generation);
     private sealed record SpawnCompleted(long Generation, DaemonProcess? Process, Exception? Error);
 
-    private readonly DaemonSpec _spec;
+    private DaemonSpec _spec;   // this generation's spec, with ${NAME.port} expanded, from its Launch
+    private readonly DaemonSettings _settings;
     private readonly SessionContext _session;
     private readonly IActorRef _sessionActor;
     private readonly ILogger _log;
@@ -66,6 +67,7 @@ internal sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
     private DaemonProcess? _process;
     private bool _probeInFlight;
     private int _failedProbes;
+    private bool _completed;    // the run exited 0 and its restart policy ends the daemon there
     private string? _lastProbeError;
     private bool _rotating;
     private bool _stopRequested;
@@ -78,6 +80,7 @@ internal sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
     public DaemonActor(DaemonSpec spec, SessionContext session, IActorRef sessionActor)
     {
         _spec = spec;
+        _settings = DaemonSettings.For(spec, session.Config);
         _session = session;
         _sessionActor = sessionActor;
         _log = session.DaemonLogger(spec.Name);
@@ -154,6 +157,7 @@ internal sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
 
     private void Launch(DaemonProtocol.Launch launch)
     {
+        _spec = launch.Spec;
         _plan = launch.Plan;
         _generation = launch.Plan.Generation;
         _port = launch.Port;
@@ -177,12 +181,22 @@ internal sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
         }
 
         if (LogFile.NeedsRotation(LogPath, Config.LogMaxBytes)) LogFile.Rotate(LogPath, Config.LogKeep);
+        List<KeyValuePair<string, string>> environment;
+        try
+        {
+            environment = DaemonEnvironment(readEnvFile: true);
+        }
+        catch (FormatException e)
+        {
+            FailWithoutProcess(e.Message, cannotLaunch: true);
+            return;
+        }
         var request = new LaunchRequest
         {
             Argv = _spec.Argv(_port),
             WorkDir = WorkDir,
             LogPath = LogPath,
-            Environment = DaemonEnvironment(),
+            Environment = environment,
             Ephemeral = _spec.Lifetime == DaemonLifetime.Ephemeral,
         };
         if (request.Ephemeral)
@@ -243,15 +257,15 @@ internal sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
         Become(Starting);
         if (_spec.HasHealthCheck)
         {
-            Timers.StartSingleTimer(StartupTimedOut.Instance, StartupTimedOut.Instance, Config.StartupTimeout);
+            Timers.StartSingleTimer(StartupTimedOut.Instance, StartupTimedOut.Instance, _settings.StartupTimeout);
             Probe();
             Timers.StartPeriodicTimer(HealthTick.Instance, HealthTick.Instance, StartupProbeInterval);
         }
         else
         {
-            Timers.StartSingleTimer(Settled.Instance, Settled.Instance, Config.SettleTime);
+            Timers.StartSingleTimer(Settled.Instance, Settled.Instance, _settings.SettleTime);
             // A daemon with a probe checks its log on each health tick; one without gets a tick of its own.
-            Timers.StartPeriodicTimer(LogCheck.Instance, LogCheck.Instance, Config.HealthInterval);
+            Timers.StartPeriodicTimer(LogCheck.Instance, LogCheck.Instance, _settings.HealthInterval);
         }
         // Reported last, so whoever sees the launch also sees this generation's timers already armed.
         _sessionActor.Tell(new DaemonProtocol.Launched(Name, generation, _process.Pid, _port, _process.StartedAt, LogPath,
@@ -260,7 +274,7 @@ internal sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
 
     /// <summary>While starting, probe more often than the health interval, so "healthy" is seen soon after it is true.</summary>
     private TimeSpan StartupProbeInterval =>
-        Config.StartupProbeInterval < Config.HealthInterval ? Config.StartupProbeInterval : Config.HealthInterval;
+        _settings.StartupProbeInterval < _settings.HealthInterval ? _settings.StartupProbeInterval : _settings.HealthInterval;
 
     // ---- Starting, with a process; Running -------------------------------------------------------------------
 
@@ -274,11 +288,19 @@ internal sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
             else _lastProbeError = p.Outcome.Error; // expected while the daemon boots; only the startup timeout counts
         });
         Receive<Settled>(_ => BecomeRunning());
-        Receive<StartupTimedOut>(_ => FailRun(new FailureRecord
+        Receive<StartupTimedOut>(_ =>
         {
-            Reason = $"not healthy within the startup timeout of {Config.StartupTimeout.TotalSeconds:0.###} s",
-            ProbeError = _lastProbeError,
-        }));
+            if (_settings.OnUnhealthy == UnhealthyAction.Mark)
+            {
+                BecomeUnhealthy();
+                return;
+            }
+            FailRun(new FailureRecord
+            {
+                Reason = $"not healthy within the startup timeout of {Configuration.Duration.Format(_settings.StartupTimeout)}",
+                ProbeError = _lastProbeError,
+            });
+        });
         WhileUp();
     }
 
@@ -301,9 +323,11 @@ internal sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
             }
             _failedProbes++;
             _lastProbeError = p.Outcome.Error;
-            SupervisionLog.ProbeFailed(_log, Name, _failedProbes, Config.FailureThreshold, p.Outcome.Error,
+            SupervisionLog.ProbeFailed(_log, Name, _failedProbes, _settings.FailureThreshold, p.Outcome.Error,
                 _process!.Pid, _session.SessionId, _generation);
-            if (_failedProbes >= Config.FailureThreshold)
+            if (_failedProbes < _settings.FailureThreshold) return;
+            if (_settings.OnUnhealthy == UnhealthyAction.Mark) BecomeUnhealthy();
+            else
                 FailRun(new FailureRecord
                 {
                     Reason = $"health check failed {_failedProbes} times in a row",
@@ -320,19 +344,47 @@ internal sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
         WhileUp();
     }
 
+    /// <summary>
+    /// on_unhealthy = mark: the health check fails, the process is kept (NTM upstream's choice for daemons whose
+    /// clients would rather have a slow one than none), probes go on, and one that passes makes it running again.
+    /// </summary>
+    private void Unhealthy()
+    {
+        Receive<HealthTick>(_ =>
+        {
+            Probe();
+            RotateLogIfNeeded();
+        });
+        Receive<ProbeCompleted>(p => p.Generation == _generation, p =>
+        {
+            _probeInFlight = false;
+            if (p.Outcome.Healthy)
+            {
+                Note($"daemon {Name} (pid={_process!.Pid}) health probe passed; unhealthy -> running");
+                BecomeRunning();
+            }
+            else _lastProbeError = p.Outcome.Error;
+        });
+        WhileUp();
+    }
+
+    private void BecomeUnhealthy()
+    {
+        Timers.Cancel(StartupTimedOut.Instance);
+        Timers.Cancel(StablePeriodReached.Instance);
+        Timers.StartPeriodicTimer(HealthTick.Instance, HealthTick.Instance, _settings.HealthInterval);
+        Note($"daemon {Name} (pid={_process!.Pid}) health check failing: {_lastProbeError}; marked unhealthy, process kept");
+        _sessionActor.Tell(new DaemonProtocol.BecameUnhealthy(Name, _generation, _lastProbeError));
+        Become(Unhealthy);
+    }
+
     private void WhileUp()
     {
-        Receive<ProcessExited>(e => e.Generation == _generation, e => FailRun(new FailureRecord
-        {
-            Reason = "exited unexpectedly",
-            ExitCode = e.Exit.ExitCode,
-            Signal = e.Exit.Signal,
-            ProbeError = _lastProbeError,
-        }));
+        Receive<ProcessExited>(e => e.Generation == _generation, e => RunExited(e.Exit));
         Receive<DaemonProtocol.Stop>(_ =>
         {
             _stopRequested = true;
-            Note($"stopping daemon {Name} (pid={_process!.Pid}): SIGTERM, then SIGKILL after {Configuration.Duration.Format(Config.StopGrace)}");
+            Note($"stopping daemon {Name} (pid={_process!.Pid}): {SignalName(_settings.StopSignal)}, then SIGKILL after {Configuration.Duration.Format(_settings.StopGrace)}");
             _sessionActor.Tell(new DaemonProtocol.Stopping(Name, _generation));
             EndProcess(then: DaemonState.Stopped);
         });
@@ -347,8 +399,8 @@ internal sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
         _lastProbeError = null; // errors from before it was healthy say nothing about why it fails later
         Timers.Cancel(StartupTimedOut.Instance);
         Timers.Cancel(Settled.Instance);
-        if (_spec.HasHealthCheck) Timers.StartPeriodicTimer(HealthTick.Instance, HealthTick.Instance, Config.HealthInterval);
-        Timers.StartSingleTimer(StablePeriodReached.Instance, StablePeriodReached.Instance, Config.StablePeriod);
+        if (_spec.HasHealthCheck) Timers.StartPeriodicTimer(HealthTick.Instance, HealthTick.Instance, _settings.HealthInterval);
+        Timers.StartSingleTimer(StablePeriodReached.Instance, StablePeriodReached.Instance, _settings.StablePeriod);
         _sessionActor.Tell(new DaemonProtocol.BecameRunning(Name, _generation, DateTimeOffset.UtcNow));
         Become(Running);
     }
@@ -358,18 +410,48 @@ internal sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
     private void FailRun(FailureRecord failure)
     {
         var record = failure with { At = DateTimeOffset.UtcNow, LogTail = LogFile.Tail(LogPath) };
-        var verdict = RestartRules.AfterFailure(_failuresBefore!.Value, Config.MaxRestarts, cannotLaunch: false,
-            everLaunched: true);
+        var verdict = RestartRules.AfterFailure(_failuresBefore!.Value, _settings.MaxRestarts, cannotLaunch: false,
+            everLaunched: true, _settings.Restart);
         Report(record, verdict);
         EndProcess(then: verdict == RunVerdict.Restart ? DaemonState.Restarting : DaemonState.Failed);
     }
+
+    /// <summary>The process ended on its own: a failed run, or, for a one-shot task that exited 0, the daemon's completion.</summary>
+    private void RunExited(ProcessExit exit)
+    {
+        var verdict = RestartRules.AfterExit(exit.ExitCode, _settings.Restart, _failuresBefore!.Value, _settings.MaxRestarts);
+        if (verdict == RunVerdict.Complete)
+        {
+            _completed = true;
+            Note($"daemon {Name} (pid={_process!.Pid}) exited with code 0; completed (restart: {PolicyWord})");
+            EndProcess(then: DaemonState.Stopped);
+            return;
+        }
+        FailRun(new FailureRecord
+        {
+            Reason = "exited unexpectedly",
+            ExitCode = exit.ExitCode,
+            Signal = exit.Signal,
+            ProbeError = _lastProbeError,
+        });
+    }
+
+    private string PolicyWord => _settings.Restart switch
+    {
+        RestartPolicy.OnFailure => "on-failure",
+        RestartPolicy.Never => "never",
+        _ => "always",
+    };
+
+    private static string SignalName(int signal) =>
+        StopSignals.Names.FirstOrDefault(n => StopSignals.Parse(n) == signal) ?? $"signal {signal}";
 
     private void FailWithoutProcess(string reason, bool cannotLaunch)
     {
         var failure = new FailureRecord { Reason = reason, At = DateTimeOffset.UtcNow };
         SupervisionLog.CannotLaunch(_log, Name, reason, _session.SessionId, _generation);
-        var verdict = RestartRules.AfterFailure(_failuresBefore!.Value, Config.MaxRestarts, cannotLaunch,
-            everLaunched: _plan?.IsRestart == true);
+        var verdict = RestartRules.AfterFailure(_failuresBefore!.Value, _settings.MaxRestarts, cannotLaunch,
+            everLaunched: _plan?.IsRestart == true, _settings.Restart);
         Report(failure, verdict);
         Ended(verdict == RunVerdict.Restart ? DaemonState.Restarting : DaemonState.Failed);
     }
@@ -378,8 +460,8 @@ internal sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
     {
         var failures = _failuresBefore!.Value + 1;
         var next = verdict == RunVerdict.Restart
-            ? $"restart {failures} of {Config.MaxRestarts} in " +
-              Configuration.Duration.Format(RestartRules.BackoffDelay(_failuresBefore.Value, Config.RestartBackoffMin, Config.RestartBackoffMax))
+            ? $"restart {failures} of {_settings.MaxRestarts} in " +
+              Configuration.Duration.Format(RestartRules.BackoffDelay(_failuresBefore.Value, _settings.BackoffMin, _settings.BackoffMax))
             : $"giving up after {failures} failed runs in a row";
         SupervisionLog.RunFailed(_log, Name, failure.ToString(), next, _process?.Pid ?? 0, _session.SessionId, _generation);
         Note($"daemon {Name} (pid={_process?.Pid ?? 0}) run failed: {failure}; {next}");
@@ -402,7 +484,7 @@ internal sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
             return;
         }
         var generation = _generation;
-        _process.StopAsync(Config.StopGrace).PipeTo(Self,
+        _process.StopAsync(_settings.StopGrace, _settings.StopSignal).PipeTo(Self,
             success: _ => new ProcessStopped(generation),
             failure: _ => new ProcessStopped(generation));
         Become(then == DaemonState.Restarting ? Restarting : Stopping);
@@ -439,7 +521,7 @@ internal sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
             SupervisionLog.Stopped(_log, Name, _process.Pid, _session.SessionId, _generation);
             Note($"daemon {Name} (pid={_process.Pid}) stopped");
         }
-        _sessionActor.Tell(new DaemonProtocol.Ended(Name, _generation, then));
+        _sessionActor.Tell(new DaemonProtocol.Ended(Name, _generation, then, Completed: _completed && !_stopRequested));
         Become(then == DaemonState.Stopped ? Stopped : Failed);
     }
 
@@ -478,8 +560,11 @@ internal sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
 
     private Task<ProbeResult> ProbeOnce()
     {
-        if (_spec.ResolveHealthUrl(_port) is { } url) return HttpProbe.CheckAsync(url, Config.ProbeTimeout);
-        return CommandProbe.CheckAsync(_spec.HealthCmd!, WorkDir, DaemonEnvironment(), Config.ProbeTimeout);
+        var timeout = _settings.ProbeTimeout;
+        if (_spec.HealthMcp) return McpProbe.CheckAsync(new Uri($"http://127.0.0.1:{_port}/"), timeout);
+        if (_spec.ResolveHealthUrl(_port) is { } url) return HttpProbe.CheckAsync(url, timeout);
+        if (HealthTcp.Resolve(_spec.HealthTcp, _port) is { } endpoint) return TcpProbe.CheckAsync(endpoint, timeout);
+        return CommandProbe.CheckAsync(_spec.HealthCmd!, WorkDir, _environment ?? DaemonEnvironment(readEnvFile: false), timeout);
     }
 
     /// <summary>
@@ -504,15 +589,25 @@ internal sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
 
     private string WorkDir => string.IsNullOrEmpty(_spec.WorkDir) ? Config.ProjectDir : _spec.WorkDir;
 
-    private List<KeyValuePair<string, string>> DaemonEnvironment()
+    private List<KeyValuePair<string, string>>? _environment;
+
+    /// <summary>
+    /// On top of the supervisor's own environment: PORT, then the env_file's variables, then the spec's env (each
+    /// later one wins). The env_file is read at each launch, so editing it takes effect at the next restart; the
+    /// health command sees the same environment as the daemon.
+    /// </summary>
+    private List<KeyValuePair<string, string>> DaemonEnvironment(bool readEnvFile)
     {
         var env = new List<KeyValuePair<string, string>>(_spec.Env.Count + 1);
         if (_port > 0) env.Add(new("PORT", _port.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        if (readEnvFile && !string.IsNullOrEmpty(_spec.EnvFile))
+            env.AddRange(Configuration.DotEnv.Load(Path.GetFullPath(_spec.EnvFile, WorkDir)));
         foreach (var entry in _spec.Env)
         {
             var eq = entry.IndexOf('=');
             env.Add(new(entry[..eq], entry[(eq + 1)..]));
         }
+        _environment = env;
         return env;
     }
 

@@ -14,7 +14,8 @@ internal static class DaemonProtocol
     // Session -> daemon actor.
 
     /// <summary>Go: start a process (or adopt <see cref="LaunchPlan.Adopt"/>) on <paramref name="Port"/>.</summary>
-    public sealed record Launch(LaunchPlan Plan, int Port, string? PortError);
+    /// <remarks><paramref name="Spec"/> is the daemon's spec for this generation, with ${NAME.port} in its args and env expanded.</remarks>
+    public sealed record Launch(LaunchPlan Plan, int Port, string? PortError, DaemonSpec Spec);
 
     /// <summary>
     /// Stop the process and stay stopped. Sent through the BackoffSupervisor, for which it is also the final-stop
@@ -37,6 +38,9 @@ internal static class DaemonProtocol
 
     public sealed record HealthOk(string Name, long Generation, DateTimeOffset At) : IGenerationReport;
 
+    /// <summary>The health check fails and the daemon's on_unhealthy is mark: its process is kept, marked unhealthy.</summary>
+    public sealed record BecameUnhealthy(string Name, long Generation, string? ProbeError) : IGenerationReport;
+
     /// <summary>The generation has been healthy for the stable period: the run of failures is over.</summary>
     public sealed record StableRun(string Name, long Generation) : IGenerationReport;
 
@@ -54,5 +58,6 @@ internal static class DaemonProtocol
     /// The generation's process (and its group) is gone and its PID file removed, for good: the daemon is
     /// <paramref name="Final"/> (stopped or failed). The actor stays, in that state, until the session removes it.
     /// </summary>
-    public sealed record Ended(string Name, long Generation, DaemonState Final) : IGenerationReport;
+    /// <remarks><paramref name="Completed"/>: a one-shot task's run exited 0 (the daemon ends stopped, completed).</remarks>
+    public sealed record Ended(string Name, long Generation, DaemonState Final, bool Completed = false) : IGenerationReport;
 }

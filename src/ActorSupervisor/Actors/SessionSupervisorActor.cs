@@ -35,8 +35,12 @@ public sealed class SessionSupervisorActor : ReceiveActor
         public (DaemonSpec Spec, IActorRef ReplyTo)? Next;
         /// <summary>Callers of RemoveDaemon: once the daemon has ended it is forgotten and they are answered.</summary>
         public readonly List<IActorRef> RemoveWaiters = [];
-        /// <summary>The state and pid last published, so subscribers never see the same state twice in a row.</summary>
-        public (DaemonState State, int Pid)? Published;
+        /// <summary>A first generation waiting for its dependencies before its launch.</summary>
+        public IActorRef? Parked;
+        /// <summary>Its stop is asked for but waits until the daemons that depend on it have ended (reverse order).</summary>
+        public bool StopDeferred;
+        /// <summary>The state, pid and reason last published, so subscribers never see the same news twice in a row.</summary>
+        public (DaemonState State, int Pid, string? Reason)? Published;
         public string Name => Record.Name;
     }
 
@@ -49,6 +53,7 @@ public sealed class SessionSupervisorActor : ReceiveActor
     private readonly Dictionary<string, Slot> _slots = new(StringComparer.Ordinal);
     private readonly Dictionary<IActorRef, Slot> _byBackoff = [];
     private readonly List<PendingStopAll> _pendingStopAlls = [];
+    private readonly HashSet<Slot> _parked = [];
     private bool _shutDown;
 
     /// <summary>Creates the session actor; throws <see cref="InvalidSpecException"/> naming every bad field of the config.</summary>
@@ -68,7 +73,7 @@ public sealed class SessionSupervisorActor : ReceiveActor
         Receive<RestartDaemon>(r => Restart(r.Name, r.Spec, Sender));
         Receive<ResumeDaemon>(r => Resume(r.Name, Sender));
         Receive<RemoveDaemon>(r => Remove(r.Name, Sender));
-        Receive<StopDaemon>(s => Stop(s.Name, Sender));
+        Receive<StopDaemon>(s => Stop(s.Name, s.WithDependents, Sender));
         Receive<StopAll>(_ => StopEverything(Sender));
         Receive<Shutdown>(_ =>
         {
@@ -149,7 +154,12 @@ public sealed class SessionSupervisorActor : ReceiveActor
     {
         if (_shutDown) return new InvalidOperationException($"supervisor of session '{_context.SessionId}' has been shut down");
         var problems = Validation.Problems(spec);
-        return problems.Count > 0 ? new InvalidSpecException($"Daemon spec '{spec?.Name}'", problems) : null;
+        if (problems.Count > 0) return new InvalidSpecException($"Daemon spec '{spec?.Name}'", problems);
+        // Dependencies may name daemons started later (they are waited for), but never close a cycle.
+        var graph = _slots.Values.Select(s => s.Record.Snapshot.Spec).Where(s => s.Name != spec!.Name).Append(spec!);
+        return Dependencies.FindCycle(graph) is { } cycle
+            ? new InvalidSpecException($"Daemon spec '{spec!.Name}'", [new SpecProblem("depends_on", cycle, "is a dependency cycle: no daemon in it could ever start")])
+            : null;
     }
 
     /// <summary>A daemon this session knows, ended (stopped or failed) or being restarted, begins again.</summary>
@@ -189,7 +199,7 @@ public sealed class SessionSupervisorActor : ReceiveActor
                 PortAllocator.Allocate(spec, 0, PortsInUse(except: spec.Name));
 
             var record = slot is null ? DaemonRecord.New(spec, session, adoptable) : slot.Record.StartedAgain(spec) with { Adoptable = adoptable };
-            var backoff = Context.ActorOf(BackoffProps(spec), spec.Name);
+            var backoff = Context.ActorOf(BackoffProps(spec, DaemonSettings.For(spec, _context.Config)), spec.Name);
             slot ??= new Slot(record);
             slot.Record = record;
             slot.Lock = heldLock;
@@ -201,8 +211,8 @@ public sealed class SessionSupervisorActor : ReceiveActor
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            if (slot is null) heldLock?.Dispose();
-            else
+            if (slot?.Lock != heldLock) heldLock?.Dispose(); // taken here, for nothing
+            if (slot is not null)
             {
                 slot.Record = slot.Record.Refused(e.Message, DateTimeOffset.UtcNow);
                 ReleaseResources(slot);
@@ -214,15 +224,15 @@ public sealed class SessionSupervisorActor : ReceiveActor
         }
     }
 
-    private Akka.Actor.Props BackoffProps(DaemonSpec spec) => BackoffSupervisor.Props(
+    private Akka.Actor.Props BackoffProps(DaemonSpec spec, DaemonSettings settings) => BackoffSupervisor.Props(
         Backoff.OnStop(
                 DaemonActor.Props(spec, _context, Self),
                 childName: "daemon",
-                minBackoff: _context.Config.RestartBackoffMin,
-                maxBackoff: _context.Config.RestartBackoffMax,
-                randomFactor: _context.Config.BackoffJitter,
+                minBackoff: settings.BackoffMin,
+                maxBackoff: settings.BackoffMax,
+                randomFactor: settings.BackoffJitter,
                 // The daemon actor gives up on its own at MaxRestarts (it stays, failed); this is only a backstop.
-                maxNrOfRetries: _context.Config.MaxRestarts + 1)
+                maxNrOfRetries: settings.MaxRestarts + 1)
             .WithManualReset()
             .WithDefaultStoppingStrategy()
             // A stop that arrives during a backoff wait ends the BackoffSupervisor then and there.
@@ -251,19 +261,89 @@ public sealed class SessionSupervisorActor : ReceiveActor
 
     // ---- Generations -------------------------------------------------------------------------------------------
 
-    /// <summary>A new generation asks for its launch: the next number, a port (the same as before where it can).</summary>
+    /// <summary>
+    /// A new generation asks for its launch. The first generation of a start waits for its dependencies (parked, the
+    /// daemon starting with the reason); restarts do not wait: what they depended on was there when they first ran.
+    /// </summary>
     private void AssignGeneration(string name, IActorRef daemon)
     {
-        if (!_slots.TryGetValue(name, out var slot) || slot.Backoff is null || slot.Record.StopRequested || slot.Record.IsFinal)
+        if (!_slots.TryGetValue(name, out var slot) || slot.Backoff is null || slot.Record.IsFinal)
         {
             daemon.Tell(DaemonProtocol.Stop.Instance);
             return;
         }
+        if (slot.Record.StopRequested)
+        {
+            // Through the BackoffSupervisor, as the final-stop message, so it starts no further generation.
+            slot.StopDeferred = false;
+            slot.Backoff.Tell(DaemonProtocol.Stop.Instance);
+            return;
+        }
+        if (slot.Record.EverLaunched || Dependencies.Of(slot.Record.Snapshot.Spec).Count == 0)
+        {
+            Launch(slot, daemon);
+            return;
+        }
+        slot.Parked = daemon;
+        _parked.Add(slot);
+        CheckDependencies(slot);
+        // A start that must wait for its dependencies is answered now, with the reason, not when (or if) they are met.
+        if (slot.Parked is not null && slot.StartWaiter is { } waiter)
+        {
+            waiter.Tell(slot.Record.Snapshot);
+            slot.StartWaiter = null;
+        }
+    }
+
+    /// <summary>Launches the parked generation if its dependencies now allow, fails it if they never will, or updates why it waits.</summary>
+    private void CheckDependencies(Slot slot)
+    {
+        switch (Dependencies.Check(slot.Record.Snapshot.Spec, Lookup))
+        {
+            case DependencyStatus.Satisfied:
+                var daemon = slot.Parked!;
+                Unpark(slot);
+                Launch(slot, daemon);
+                break;
+            case DependencyStatus.Waiting w:
+                slot.Record = slot.Record.Waiting(w.Reason);
+                Publish(slot);
+                break;
+            case DependencyStatus.Impossible i:
+                Unpark(slot);
+                slot.Record = slot.Record.DependencyFailed(i.Reason, DateTimeOffset.UtcNow);
+                slot.Backoff?.Tell(DaemonProtocol.Stop.Instance); // the parked generation ends; none follows
+                Publish(slot);
+                Ended(slot);
+                break;
+        }
+    }
+
+    private void Unpark(Slot slot)
+    {
+        slot.Parked = null;
+        _parked.Remove(slot);
+    }
+
+    private DaemonRecord? Lookup(string name) => _slots.TryGetValue(name, out var slot) ? slot.Record : null;
+
+    /// <summary>Something changed: parked generations whose dependencies it concerns are looked at again.</summary>
+    private void DependenciesMayHaveChanged()
+    {
+        if (_parked.Count == 0) return;
+        foreach (var slot in _parked.ToList())
+            if (slot.Parked is not null) CheckDependencies(slot);
+    }
+
+    /// <summary>The generation gets its number, a port (the same as before where it can), and its spec with ports wired in.</summary>
+    private void Launch(Slot slot, IActorRef daemon)
+    {
         var (record, plan) = slot.Record.NextGeneration();
         var (port, portError) = plan.Adopt is { } adopt ? (adopt.Port, null) : AllocatePort(slot, plan.PreferredPort);
         if (plan.Adopt is { Port: > 0 } adopted) Claim(slot, adopted.Port);
         slot.Record = record.WithPort(port);
-        daemon.Tell(new DaemonProtocol.Launch(plan, port, portError));
+        var spec = PortWiring.Expand(record.Snapshot.Spec, name => name == slot.Name ? port : Lookup(name)?.Snapshot.Port);
+        daemon.Tell(new DaemonProtocol.Launch(plan, port, portError, spec));
     }
 
     private (int Port, string? Error) AllocatePort(Slot slot, int preferred)
@@ -304,6 +384,7 @@ public sealed class SessionSupervisorActor : ReceiveActor
         slot.Record = slot.Record.Apply(report);
         // Published before anyone waiting is answered, so a caller that has its answer has seen the event too.
         Publish(slot);
+        if (report is DaemonProtocol.Launched or DaemonProtocol.BecameRunning or DaemonProtocol.Ended) DependenciesMayHaveChanged();
         switch (report)
         {
             case DaemonProtocol.Launched:
@@ -343,6 +424,8 @@ public sealed class SessionSupervisorActor : ReceiveActor
     /// <summary>The daemon is final: release what it held, answer whoever waits, and move any StopAll along.</summary>
     private void Ended(Slot slot)
     {
+        Unpark(slot);
+        slot.StopDeferred = false;
         var record = slot.Record;
         if (record.State == DaemonState.Failed)
             SupervisionLog.GaveUp(_log, slot.Name, record.Snapshot.ConsecutiveFailures,
@@ -365,6 +448,8 @@ public sealed class SessionSupervisorActor : ReceiveActor
             pending.ReplyTo.Tell(Report());
             _pendingStopAlls.Remove(pending);
         }
+        SendDeferredStops();
+        DependenciesMayHaveChanged();
     }
 
     private void ReleaseResources(Slot slot)
@@ -387,7 +472,7 @@ public sealed class SessionSupervisorActor : ReceiveActor
 
     // ---- Stopping and restarting -------------------------------------------------------------------------------
 
-    private void Stop(string name, IActorRef replyTo)
+    private void Stop(string name, bool withDependents, IActorRef replyTo)
     {
         if (!_slots.TryGetValue(name, out var slot))
         {
@@ -401,7 +486,14 @@ public sealed class SessionSupervisorActor : ReceiveActor
             return;
         }
         slot.StopWaiters.Add(replyTo);
-        RequestStop(slot);
+        if (!withDependents)
+        {
+            RequestStop(slot);
+            return;
+        }
+        // Dependents first, then the daemon itself, in reverse dependency order.
+        var dependents = Dependencies.DependentsOf(name, _slots.Values.Select(s => s.Record.Snapshot.Spec));
+        StopInOrder(dependents.Select(d => _slots[d]).Append(slot));
     }
 
     /// <summary>A stop wins over a start or restart still to begin: its caller hears so, and the daemon ends stopped.</summary>
@@ -414,14 +506,40 @@ public sealed class SessionSupervisorActor : ReceiveActor
         if (slot.Record.IsFinal) ReleaseResources(slot);
     }
 
-    private void RequestStop(Slot slot)
+    private void RequestStop(Slot slot, bool send = true)
     {
         if (slot.Record.IsFinal || slot.Record.StopRequested) return;
         slot.Record = slot.Record.RequestStop();
+        Unpark(slot);
         Publish(slot);
-        // Forwarded to the current generation, or, between generations, ends the BackoffSupervisor at once.
-        slot.Backoff?.Tell(DaemonProtocol.Stop.Instance);
+        if (send) slot.Backoff?.Tell(DaemonProtocol.Stop.Instance); // to the current generation, or ends a backoff wait
+        else slot.StopDeferred = true;
     }
+
+    /// <summary>
+    /// Stops <paramref name="slots"/> in reverse dependency order: each one as soon as no daemon that depends on it is
+    /// still running, so a database outlives the web daemon that uses it. Independent daemons stop all at once.
+    /// </summary>
+    private void StopInOrder(IEnumerable<Slot> slots)
+    {
+        var targets = slots.Where(s => !s.Record.IsFinal).ToList();
+        foreach (var slot in targets) RequestStop(slot, send: false);
+        SendDeferredStops();
+    }
+
+    private void SendDeferredStops()
+    {
+        foreach (var slot in _slots.Values.Where(s => s.StopDeferred).ToList())
+        {
+            if (HasActiveDependents(slot)) continue;
+            slot.StopDeferred = false;
+            slot.Backoff?.Tell(DaemonProtocol.Stop.Instance);
+        }
+    }
+
+    private bool HasActiveDependents(Slot slot) =>
+        _slots.Values.Any(other => other != slot && !other.Record.IsFinal
+                                   && Dependencies.Of(other.Record.Snapshot.Spec).ContainsKey(slot.Name));
 
     /// <summary>
     /// A restart on request: the current process is stopped as for a stop, and a new generation starts at once on the
@@ -507,7 +625,7 @@ public sealed class SessionSupervisorActor : ReceiveActor
             return;
         }
         _pendingStopAlls.Add(new PendingStopAll(replyTo, active.Select(s => s.Name).ToHashSet(StringComparer.Ordinal)));
-        foreach (var slot in active) RequestStop(slot);
+        StopInOrder(active);
     }
 
     /// <summary>Children are stopped (and their processes with them) before this runs; the locks and claims go last.</summary>
@@ -538,15 +656,15 @@ public sealed class SessionSupervisorActor : ReceiveActor
         new(_context.SessionId, _slots.ToDictionary(kv => kv.Key, kv => kv.Value.Record.Snapshot, StringComparer.Ordinal));
 
     /// <summary>
-    /// Publishes the daemon's snapshot when its state or pid has changed since the last one published. A generation
-    /// waiting for its launch is not news yet: subscribers hear of it launched (or refused), so they never see
-    /// "starting" twice in a row.
+    /// Publishes the daemon's snapshot when its state, pid or reason has changed since the last one published. A
+    /// generation about to launch is not news yet: subscribers hear of it launched (or refused, or waiting for its
+    /// dependencies, with the reason), so they never see the same news twice in a row.
     /// </summary>
     private void Publish(Slot slot)
     {
         var snapshot = slot.Record.Snapshot;
-        var now = (snapshot.State, snapshot.Pid);
-        if (slot.Published == now || (snapshot.State == DaemonState.Starting && snapshot.Pid == 0)) return;
+        var now = (snapshot.State, snapshot.Pid, snapshot.Reason);
+        if (slot.Published == now || (snapshot.State == DaemonState.Starting && snapshot.Pid == 0 && snapshot.Reason is null)) return;
         var previous = slot.Published?.State;
         slot.Published = now;
         Context.System.EventStream.Publish(new SupervisorEvents.DaemonStateChanged(_context.SessionId, snapshot, previous));

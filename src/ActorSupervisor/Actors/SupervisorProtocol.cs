@@ -9,7 +9,10 @@ namespace ActorSupervisor.Actors;
 /// </summary>
 public static class SupervisorCommands
 {
-    /// <summary>Starts (or adopts) a daemon. Answered once its process is launched, with the snapshot.</summary>
+    /// <summary>
+    /// Starts (or adopts) a daemon. Answered once its process is launched, with the snapshot; a daemon that waits for its
+    /// dependencies is answered at once, state starting with the reason (pid 0).
+    /// </summary>
     public sealed record StartDaemon(DaemonSpec Spec);
 
     /// <summary>
@@ -33,7 +36,11 @@ public static class SupervisorCommands
     public sealed record RemoveDaemon(string Name);
 
     /// <summary>Stops a daemon and keeps it stopped. Answered with its final snapshot (state stopped), or <see cref="DaemonNotFound"/>.</summary>
-    public sealed record StopDaemon(string Name);
+    /// <remarks>
+    /// With <paramref name="WithDependents"/>, the daemons that depend on it (directly or not) are stopped too, first,
+    /// in reverse dependency order. Without it they keep running.
+    /// </remarks>
+    public sealed record StopDaemon(string Name, bool WithDependents = false);
 
     /// <summary>Stops every daemon in parallel. Answered with <see cref="SupervisorReplies.StatusReport"/> when all are down.</summary>
     public sealed record StopAll

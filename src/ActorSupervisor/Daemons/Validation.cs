@@ -110,6 +110,7 @@ public static partial class Validation
 
         if (!string.IsNullOrEmpty(spec.WorkDir) && !Directory.Exists(spec.WorkDir))
             problems.Add(new(F("work_dir"), spec.WorkDir, "does not exist"));
+        OrchestrationProblems(spec, F, problems);
         return problems;
     }
 
@@ -141,6 +142,7 @@ public static partial class Validation
                     seen[name] = i;
             }
         }
+        problems.AddRange(GraphProblems(specs));
         if (problems.Count > 0) throw new InvalidSpecException(subject, problems);
     }
 

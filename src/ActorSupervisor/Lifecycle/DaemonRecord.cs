@@ -24,6 +24,9 @@ internal sealed record DaemonRecord
     /// <summary>True once any generation has launched or adopted a process: every later generation is a restart.</summary>
     public bool EverLaunched { get; init; }
 
+    /// <summary>True once a generation of the current start has been healthy (or settled): what "healthy" dependents wait for.</summary>
+    public bool EverHealthy { get; init; }
+
     /// <summary>A stop was asked for: whatever ends the current generation, the daemon ends stopped.</summary>
     public bool StopRequested { get; init; }
 
@@ -58,6 +61,7 @@ internal sealed record DaemonRecord
             LastFailure = Snapshot.LastFailure,
             LogPath = Snapshot.LogPath,
         },
+        EverHealthy = false,
         Generation = Generation,
         // Its first generation prefers the old port, as a restart does; it is not a failure, so no backoff is owed.
         EverLaunched = false,
@@ -85,6 +89,9 @@ internal sealed record DaemonRecord
         return (next, plan);
     }
 
+    /// <summary>The first generation waits for its dependencies: still starting, with the reason.</summary>
+    public DaemonRecord Waiting(string reason) => this with { Snapshot = Snapshot with { Reason = reason } };
+
     /// <summary>The port the session allocated for the current generation.</summary>
     public DaemonRecord WithPort(int port) => this with { Snapshot = Snapshot with { Port = port } };
 
@@ -99,6 +106,7 @@ internal sealed record DaemonRecord
             EverLaunched = true,
             Snapshot = Snapshot with
             {
+                Reason = null,
                 State = StopRequested ? DaemonState.Stopping : DaemonState.Starting,
                 Pid = l.Pid,
                 Port = l.Port,
@@ -109,7 +117,16 @@ internal sealed record DaemonRecord
         },
         DaemonProtocol.BecameRunning r => this with
         {
-            Snapshot = Snapshot with { State = StopRequested ? Snapshot.State : DaemonState.Running, LastHealth = r.At },
+            EverHealthy = true,
+            Snapshot = Snapshot with { State = StopRequested ? Snapshot.State : DaemonState.Running, LastHealth = r.At, Reason = null },
+        },
+        DaemonProtocol.BecameUnhealthy u => this with
+        {
+            Snapshot = Snapshot with
+            {
+                State = StopRequested ? Snapshot.State : DaemonState.Unhealthy,
+                Reason = u.ProbeError is null ? "health check failing" : $"health check failing: {u.ProbeError}",
+            },
         },
         DaemonProtocol.HealthOk h => this with { Snapshot = Snapshot with { LastHealth = h.At } },
         DaemonProtocol.StableRun => this with { Snapshot = Snapshot with { ConsecutiveFailures = 0 } },
@@ -127,7 +144,7 @@ internal sealed record DaemonRecord
             },
         },
         DaemonProtocol.Stopping => this with { Snapshot = Snapshot with { State = DaemonState.Stopping } },
-        DaemonProtocol.Ended e => Finished(StopRequested ? DaemonState.Stopped : e.Final),
+        DaemonProtocol.Ended e => EndedAs(e),
         _ => this,
     };
 
@@ -152,6 +169,26 @@ internal sealed record DaemonRecord
             LastFailure = new FailureRecord { Reason = reason, At = at },
         },
     };
+
+    /// <summary>A dependency failed (or stopped) before this daemon's first generation could launch: it never will.</summary>
+    public DaemonRecord DependencyFailed(string reason, DateTimeOffset at) => this with
+    {
+        Snapshot = Snapshot with
+        {
+            State = DaemonState.Failed,
+            Pid = 0,
+            Reason = reason,
+            LastFailure = new FailureRecord { Reason = $"not started: {reason}", At = at },
+        },
+    };
+
+    private DaemonRecord EndedAs(DaemonProtocol.Ended ended)
+    {
+        var finished = Finished(StopRequested ? DaemonState.Stopped : ended.Final);
+        return ended.Completed && !StopRequested
+            ? finished with { Snapshot = finished.Snapshot with { Completed = true, Reason = "completed" } }
+            : finished;
+    }
 
     private DaemonRecord Finished(DaemonState final) => this with { Snapshot = Snapshot with { State = final, Pid = 0 } };
 }
