@@ -19,8 +19,10 @@ internal sealed class LineView : UpView
             $"state-dir={config.StateRoot}");
 
     public override void Launched(ManagedDaemon daemon) =>
-        Diagnostics.Write($"actorsupervisor: {(daemon.Adopted ? "adopted" : "started")} {daemon.Name} pid={daemon.Pid} " +
-                          $"port={daemon.Port} log={daemon.LogPath}");
+        Diagnostics.Write(daemon.Pid == 0
+            ? $"actorsupervisor: {daemon.Name}: {daemon.Reason}"
+            : $"actorsupervisor: {(daemon.Adopted ? "adopted" : "started")} {daemon.Name} pid={daemon.Pid} " +
+              $"port={daemon.Port} log={daemon.LogPath}");
 
     public override void LaunchFailed(string name, string error) =>
         Diagnostics.Write($"actorsupervisor: {name} did not start: {error}");
@@ -37,8 +39,9 @@ internal sealed class LineView : UpView
 
     protected override void Show(SupervisorEvents.DaemonStateChanged change)
     {
-        // A start is announced once its process exists, so every "starting" line carries the daemon's pid.
-        if (change.State == DaemonState.Starting && change.Daemon.Pid == 0) return;
+        // A start is announced once its process exists, so every "starting" line carries the daemon's pid, except
+        // one waiting for its dependencies, which says so.
+        if (change.State == DaemonState.Starting && change.Daemon.Pid == 0 && change.Daemon.Reason is null) return;
         Out(LogLine.State(DateTimeOffset.UtcNow, change.Daemon));
     }
 
