@@ -1,4 +1,7 @@
 using Akka.Actor;
+using Akka.Actor.Setup;
+using Akka.Configuration;
+using Akka.Hosting.Logging;
 using ActorSupervisor.Actors;
 using ActorSupervisor.Configuration;
 using ActorSupervisor.Daemons;
@@ -40,12 +43,30 @@ public sealed class Supervisor : IAsyncDisposable
     /// </summary>
     public static Supervisor New(SupervisorConfig config, ActorSystem? system = null, ILoggerFactory? loggers = null)
     {
+        Platform.EnsureLinux();
         Validation.EnsureValid(config);
         var owns = system is null;
-        system ??= ActorSystem.Create("actorsupervisor", SupervisorHocon.OwnedSystem);
+        system ??= OwnSystem(loggers);
         var effective = SupervisorSettings.Apply(config, system.Settings.Config.WithFallback(SupervisorHocon.Defaults));
         var actor = system.ActorOf(SessionSupervisorActor.Props(effective, loggers), SessionSupervisorActor.ActorName(config.SessionId));
         return new Supervisor(effective, system, actor, owns);
+    }
+
+    /// <summary>
+    /// The ActorSystem a facade makes for itself. A library writes nothing to stdout: Akka's own log goes to the given
+    /// logger factory (category Akka.Actor.ActorSystem) like the supervision log, or nowhere.
+    /// </summary>
+    private static ActorSystem OwnSystem(ILoggerFactory? loggers)
+    {
+        var logging = loggers is null
+            ? ConfigurationFactory.ParseString("akka { loglevel = OFF, stdout-loglevel = OFF }")
+            : ConfigurationFactory.ParseString("""
+                akka { stdout-loglevel = OFF, loggers = ["Akka.Hosting.Logging.LoggerFactoryLogger, Akka.Hosting"] }
+                """);
+        var setup = BootstrapSetup.Create().WithConfig(logging.WithFallback(SupervisorHocon.OwnedSystem));
+        return loggers is null
+            ? ActorSystem.Create("actorsupervisor", setup)
+            : ActorSystem.Create("actorsupervisor", setup.And(new LoggerFactorySetup(loggers)));
     }
 
     /// <summary>Starts a daemon; completes once its process is launched (state starting) with its snapshot.</summary>
@@ -206,7 +227,46 @@ public sealed class Supervisor : IAsyncDisposable
     public IDisposable Subscribe(Action<SupervisorEvents.DaemonStateChanged> handler)
     {
         var forwarder = System.ActorOf(EventForwarder.Props(Config.SessionId, handler));
+        // Subscribed here rather than when the actor starts, so every change after this call returns is delivered.
+        System.EventStream.Subscribe(forwarder, typeof(SupervisorEvents.DaemonStateChanged));
         return new Unsubscriber(forwarder);
+    }
+
+    /// <summary>
+    /// This session's state changes as they happen, in order, until <paramref name="cancellationToken"/> is cancelled
+    /// (the enumeration then ends quietly). Each change is a new state or a new process, never the same one twice.
+    /// </summary>
+    /// <remarks>Subscribed when called, so nothing that happens after the call is missed, however late the enumeration starts.</remarks>
+    public IAsyncEnumerable<SupervisorEvents.DaemonStateChanged> WatchAsync(CancellationToken cancellationToken = default)
+    {
+        EnsureNotShutDown();
+        var changes = global::System.Threading.Channels.Channel.CreateUnbounded<SupervisorEvents.DaemonStateChanged>(
+            new global::System.Threading.Channels.UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        var subscription = Subscribe(change => changes.Writer.TryWrite(change));
+        return Read(changes.Reader, subscription, cancellationToken);
+    }
+
+    private static async IAsyncEnumerable<SupervisorEvents.DaemonStateChanged> Read(
+        global::System.Threading.Channels.ChannelReader<SupervisorEvents.DaemonStateChanged> reader, IDisposable subscription,
+        [global::System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using (subscription)
+        {
+            while (true)
+            {
+                SupervisorEvents.DaemonStateChanged? change = null;
+                try
+                {
+                    if (!await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false)) yield break;
+                    reader.TryRead(out change);
+                }
+                catch (OperationCanceledException)
+                {
+                    yield break;
+                }
+                if (change is not null) yield return change;
+            }
+        }
     }
 
     private sealed class Unsubscriber(IActorRef forwarder) : IDisposable

@@ -64,6 +64,7 @@ public sealed class SessionSupervisorActor : ReceiveActor
     /// <summary>As above, logging through <paramref name="loggers"/> (nothing is logged without one).</summary>
     public SessionSupervisorActor(SupervisorConfig config, ILoggerFactory? loggers)
     {
+        Platform.EnsureLinux();
         Validation.EnsureValid(config);
         _context = new SessionContext(config, loggers);
         _claims = new PortClaims(_context.Config.StateRoot);
