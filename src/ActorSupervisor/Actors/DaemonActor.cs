@@ -384,7 +384,7 @@ public sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
             failure: _ => LogRotated.Instance);
     }
 
-    private string WorkDir => string.IsNullOrEmpty(_spec.WorkDir) ? _config.ProjectDir : _spec.WorkDir;
+    private string WorkDir => _spec.ResolveWorkDir(_config.ProjectDir);
 
     private List<KeyValuePair<string, string>> DaemonEnvironment()
     {

@@ -109,7 +109,7 @@ public sealed class SessionSupervisorActor : ReceiveActor
         try
         {
             if (_shutDown) throw new InvalidOperationException($"supervisor of session '{_config.SessionId}' has been shut down");
-            Validation.EnsureValid(spec);
+            Validation.EnsureValid(spec, _config.ProjectDir);
             if (_daemons.TryGetValue(spec!.Name, out var existing) && existing.Snapshot.State.IsActive())
                 throw new InvalidOperationException(
                     $"daemon '{spec.Name}' is already {existing.Snapshot.State.ToWord()} (pid {existing.Snapshot.Pid}); stop it first");
