@@ -8,6 +8,10 @@ public static class SupervisorSettings
 {
     public const string Section = "actorsupervisor";
 
+    /// <summary>The settings there are: the keys of the section in the library's reference.conf, the one list.</summary>
+    public static IReadOnlyList<string> Keys { get; } = SupervisorHocon.Defaults.GetConfig(Section).Root.GetObject().Items.Keys
+        .Order(StringComparer.Ordinal).ToList();
+
     /// <summary>
     /// Fields already set in <paramref name="config"/> win; zero fields take the HOCON value (the app's, falling back
     /// to the library's reference.conf). Throws <see cref="InvalidSpecException"/> naming a bad HOCON key.
