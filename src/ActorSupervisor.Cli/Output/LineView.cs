@@ -10,13 +10,17 @@ namespace ActorSupervisor.Cli.Output;
 /// </summary>
 internal sealed class LineView : UpView
 {
-    public override void Starting(SupervisorConfig config, string specsSource, int daemons) =>
+    public override void Starting(SupervisorConfig config, string specsSource, int daemons)
+    {
+        if (!StandardStreams.StdoutUsable)
+            Diagnostics.Write("actorsupervisor: warning: stdout is closed; state lines are not written (the daemons run as usual)");
         Diagnostics.Write(
             $"actorsupervisor: session {config.SessionId} (pid {Environment.ProcessId}), project {config.ProjectDir}, " +
             $"{daemons} daemon(s) from {specsSource}; health-interval={Duration.Format(config.HealthInterval)} " +
             $"max-restarts={config.MaxRestarts} backoff-min={Duration.Format(config.RestartBackoffMin)} " +
             $"backoff-max={Duration.Format(config.RestartBackoffMax)} stop-grace={Duration.Format(config.StopGrace)} " +
             $"state-dir={config.StateRoot}");
+    }
 
     public override void Launched(ManagedDaemon daemon) =>
         Diagnostics.Write($"actorsupervisor: {(daemon.Adopted ? "adopted" : "started")} {daemon.Name} pid={daemon.Pid} " +
@@ -44,7 +48,9 @@ internal sealed class LineView : UpView
 
     private static void Out(string line)
     {
+        // `up >&-` runs as well as with stdout on /dev/null: the state lines are simply not written.
+        if (!StandardStreams.StdoutUsable) return;
         try { Console.Out.WriteLine(line); }
-        catch (IOException) { }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }
 }
