@@ -233,7 +233,8 @@ public static class SpecFile
         var message = e.Message;
         string what;
         if (message.Contains("does not contain any JSON tokens", StringComparison.Ordinal)) what = "is empty: write a JSON array of daemon specs";
-        else if (message.Contains("Expected depth to be zero", StringComparison.Ordinal)) what = "ends before every [ and { is closed";
+        else if (message.Contains("Expected depth to be zero", StringComparison.Ordinal) || message.Contains("reached end of data", StringComparison.Ordinal))
+            what = "ends before every [ and { is closed (is the file cut short?)";
         else if (message.Contains("maximum configured depth", StringComparison.Ordinal)) what = $"is nested more than {MaxDepth} levels deep";
         else
         {

@@ -14,7 +14,8 @@ public sealed record SpecProblem(string Field, string? Value, string Problem)
 
     /// <summary>
     /// A value as it can safely be printed on one line: control characters (a newline in a name, an escape sequence
-    /// that would repaint the terminal) escaped as \n or \u001b, and long values cut with their length given.
+    /// that would repaint the terminal) escaped as \n or \u001b, and long values cut with their length given. Showing
+    /// a shown value again changes nothing (backslashes are left as they are), so subjects may be shown twice.
     /// </summary>
     public static string Show(string value, int maxLength = ShownLength)
     {
@@ -28,7 +29,6 @@ public sealed record SpecProblem(string Field, string? Value, string Problem)
                 case '\n': shown.Append("\\n"); break;
                 case '\r': shown.Append("\\r"); break;
                 case '\t': shown.Append("\\t"); break;
-                case '\\': shown.Append("\\\\"); break;
                 default:
                     // Control characters, and the bidirectional overrides that make text read differently than it is.
                     if (char.IsControl(c) || c is >= '\u202a' and <= '\u202e' or >= '\u2066' and <= '\u2069' || char.IsSurrogate(c) && !IsPaired(value, i))

@@ -143,7 +143,7 @@ public static partial class Validation
     public static void EnsureValid(DaemonSpec? spec, string? projectDir = null)
     {
         var problems = Problems(spec, "", projectDir);
-        if (problems.Count > 0) throw new InvalidSpecException($"Daemon spec '{spec?.Name}'", problems);
+        if (problems.Count > 0) throw new InvalidSpecException($"Daemon spec '{SpecProblem.Show(spec?.Name ?? "")}'", problems);
     }
 
     /// <summary>Validates a whole list, including that names are unique, and throws with every problem found.</summary>
