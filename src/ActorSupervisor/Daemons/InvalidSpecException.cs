@@ -9,8 +9,10 @@ public sealed record SpecProblem(string Field, string? Value, string Problem)
     /// <summary>Longer values are cut in messages: a refused value is there to be recognised, not read in full.</summary>
     public const int ShownLength = 120;
 
+    // Field and problem are shown safely too: a key, or a parser's message quoting the text it stopped at, comes from
+    // the file as much as a value does.
     public override string ToString() =>
-        Value is null ? $"{Show(Field)}: {Problem}" : $"{Show(Field)}: {Problem} (got '{Show(Value)}')";
+        Value is null ? $"{Show(Field)}: {Show(Problem, 4 * ShownLength)}" : $"{Show(Field)}: {Show(Problem, 4 * ShownLength)} (got '{Show(Value)}')";
 
     /// <summary>
     /// A value as it can safely be printed on one line: control characters (a newline in a name, an escape sequence
