@@ -26,8 +26,9 @@ internal sealed class LineView : UpView
         Diagnostics.Write($"actorsupervisor: {(daemon.Adopted ? "adopted" : "started")} {daemon.Name} pid={daemon.Pid} " +
                           $"port={daemon.Port} log={daemon.LogPath}");
 
+    // The error may quote a spec's command, which may hold any character: one line, escaped.
     public override void LaunchFailed(string name, string error) =>
-        Diagnostics.Write($"actorsupervisor: {name} did not start: {error}");
+        Diagnostics.Write($"actorsupervisor: {name} did not start: {SpecProblem.Show(error, 1000)}");
 
     public override void AllStartsIssued(SupervisorConfig config, int daemons) =>
         Out(LogLine.SupervisorUp(DateTimeOffset.UtcNow, config.SessionId, Environment.ProcessId, daemons));

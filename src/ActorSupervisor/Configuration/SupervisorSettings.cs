@@ -27,8 +27,8 @@ public static class SupervisorSettings
             if (current != TimeSpan.Zero) return current;
             var text = section.GetString(key, null);
             if (text is null) return current;
-            if (Duration.TryParse(text, out var value) && value >= TimeSpan.Zero) return value;
-            problems.Add(new($"{Section}.{key}", text, "must be a duration like 250ms, 5s or 1m"));
+            if (Duration.TryParse(text, out var value) && value >= TimeSpan.Zero && value <= Duration.Longest) return value;
+            problems.Add(new($"{Section}.{key}", text, "must be a duration like 250ms, 5s or 1m, at most 24h"));
             return current;
         }
 

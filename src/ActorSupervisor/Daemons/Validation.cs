@@ -188,6 +188,7 @@ public static partial class Validation
     private static void NonNegative(List<SpecProblem> problems, string field, TimeSpan value)
     {
         if (value < TimeSpan.Zero) problems.Add(new(field, value.ToString(), "must not be negative"));
+        else if (value > Configuration.Duration.Longest) problems.Add(new(field, value.ToString(), "must be at most 24 hours"));
     }
 
     private static string Str(IFormattable value) => value.ToString(null, System.Globalization.CultureInfo.InvariantCulture);

@@ -57,6 +57,8 @@ public sealed partial class SpecFuzzSpecs(ITestOutputHelper output) : IDisposabl
             try
             {
                 var contents = SpecFile.Load(c.Path, projectDir);
+                // The file's settings as `up` takes them (SupervisorSettings reads them, then the config is checked).
+                Validation.EnsureValid(SupervisorSettings.Apply(new SupervisorConfig { SessionId = "s", ProjectDir = projectDir }, contents.Settings));
                 outcomes.Add(new Outcome(c, true, null));
                 // Accepted means valid by the library's own rules: nothing reaches the actors that they would refuse.
                 var problems = Validation.Problems(contents.Specs.Cast<DaemonSpec?>().ToList(), projectDir);
@@ -338,6 +340,11 @@ public sealed partial class SpecFuzzSpecs(ITestOutputHelper output) : IDisposabl
             case 0: settings.Append("  helth-interval = 5s\n"); mutation += "+setting"; break;
             case 1: settings.Append("  stop-grace = ").Append(Hocon(HostileValue(rng), rng)).Append('\n'); mutation += "+setting"; break;
             case 2: settings.Append("  max-restarts = \"3\"\n"); break;
+            case 3:
+                string[] durations = ["99999999999999999999h", "100000h", "\"٣s\"", "NaN", "-1s", "1e3s", "\"\""];
+                settings.Append("  stop-grace = ").Append(durations[rng.Next(durations.Length)]).Append('\n');
+                mutation += "+setting";
+                break;
         }
         var daemons = Hocon(specs, rng);
         var text = rng.Next(3) == 0
