@@ -44,7 +44,7 @@ public static class SpecFile
         return IsHocon(path) ? ParseHocon(text, path, projectDir) : ParseJsonContents(text, path, projectDir);
     }
 
-    public static bool IsHocon(string path) =>
+    private static bool IsHocon(string path) =>
         path.EndsWith(".conf", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".hocon", StringComparison.OrdinalIgnoreCase);
 
     public static IReadOnlyList<DaemonSpec> ParseJson(string json, string source, string? projectDir = null) =>

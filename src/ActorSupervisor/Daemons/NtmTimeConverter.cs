@@ -8,7 +8,7 @@ namespace ActorSupervisor.Daemons;
 /// <c>0001-01-01T00:00:00Z</c>, which reads here as unset (null) rather than as the year 1. Null is written as null,
 /// which Go reads as its zero time.
 /// </summary>
-public sealed class NtmTimeConverter : JsonConverter<DateTimeOffset?>
+internal sealed class NtmTimeConverter : JsonConverter<DateTimeOffset?>
 {
     public override bool HandleNull => true;
 
