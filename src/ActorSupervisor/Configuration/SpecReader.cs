@@ -106,7 +106,8 @@ internal sealed class SpecReader(bool hocon, string? projectDir)
             }
             if (value is null) continue; // unset, as Go reads null
 
-            if (field is SpecFields.NtmHealthMcp or SpecFields.NtmNoPortFallback)
+            // NTM's fields that DaemonSpec lacks: no_port_fallback is our require_port; health_mcp gets a notice.
+            if (!SpecFields.Ours.ContainsKey(field))
             {
                 if (!Conform(typeof(bool), value, written, out var flag)) continue;
                 if (flag!.GetValue<bool>() && field == SpecFields.NtmHealthMcp)
