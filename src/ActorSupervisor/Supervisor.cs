@@ -2,6 +2,7 @@ using Akka.Actor;
 using ActorSupervisor.Actors;
 using ActorSupervisor.Configuration;
 using ActorSupervisor.Daemons;
+using Microsoft.Extensions.Logging;
 
 namespace ActorSupervisor;
 
@@ -37,13 +38,13 @@ public sealed class Supervisor : IAsyncDisposable
     /// Creates the supervisor and its session actor. Throws <see cref="InvalidSpecException"/> (naming each bad field)
     /// before anything is created when the config is invalid.
     /// </summary>
-    public static Supervisor New(SupervisorConfig config, ActorSystem? system = null)
+    public static Supervisor New(SupervisorConfig config, ActorSystem? system = null, ILoggerFactory? loggers = null)
     {
         Validation.EnsureValid(config);
         var owns = system is null;
         system ??= ActorSystem.Create("actorsupervisor", SupervisorHocon.OwnedSystem);
         var effective = SupervisorSettings.Apply(config, system.Settings.Config.WithFallback(SupervisorHocon.Defaults));
-        var actor = system.ActorOf(SessionSupervisorActor.Props(effective), SessionSupervisorActor.ActorName(config.SessionId));
+        var actor = system.ActorOf(SessionSupervisorActor.Props(effective, loggers), SessionSupervisorActor.ActorName(config.SessionId));
         return new Supervisor(effective, system, actor, owns);
     }
 
@@ -69,6 +70,65 @@ public sealed class Supervisor : IAsyncDisposable
             DaemonNotFound => throw new KeyNotFoundException($"no daemon named '{name}' in session '{Config.SessionId}'"),
             _ => throw new InvalidOperationException($"unexpected reply {reply}"),
         };
+    }
+
+    /// <summary>
+    /// Restarts a daemon now: its process is stopped (SIGTERM, grace, SIGKILL) and a new one started on the same
+    /// port, with no failure counted and no backoff; a stopped or failed daemon is started again. Completes with the
+    /// new process's snapshot (state starting).
+    /// </summary>
+    public async Task<ManagedDaemon> RestartAsync(string name, CancellationToken cancellationToken = default)
+    {
+        EnsureNotShutDown();
+        var reply = await Actor.Ask<object>(new SupervisorCommands.RestartDaemon(name), StopTimeout, cancellationToken).ConfigureAwait(false);
+        return reply switch
+        {
+            ManagedDaemon d => d.DeepCopy(),
+            DaemonNotFound => throw new KeyNotFoundException($"no daemon named '{name}' in session '{Config.SessionId}'"),
+            Status.Failure f => throw f.Cause,
+            _ => throw new InvalidOperationException($"unexpected reply {reply}"),
+        };
+    }
+
+    /// <summary>
+    /// Waits until the daemon is running (healthy, or settled when it has no health check), and returns its snapshot.
+    /// Throws <see cref="InvalidOperationException"/> with the reason if it ends stopped or failed first, and
+    /// <see cref="TimeoutException"/> after <paramref name="timeout"/>.
+    /// </summary>
+    public Task<ManagedDaemon> WaitUntilRunningAsync(string name, TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        WaitForAsync(name, d => d.State == DaemonState.Running, "running", timeout, cancellationToken);
+
+    /// <summary>
+    /// Waits until the daemon's health check has passed (readiness: what dependents with "healthy" wait for); a daemon
+    /// without a health check counts once it has settled. Like <see cref="WaitUntilRunningAsync"/> otherwise.
+    /// </summary>
+    public Task<ManagedDaemon> WaitUntilHealthyAsync(string name, TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        WaitForAsync(name, d => d.State == DaemonState.Running, "healthy", timeout, cancellationToken);
+
+    private async Task<ManagedDaemon> WaitForAsync(string name, Func<ManagedDaemon, bool> reached, string what, TimeSpan timeout,
+        CancellationToken cancellationToken)
+    {
+        EnsureNotShutDown();
+        var seen = new TaskCompletionSource<ManagedDaemon>(TaskCreationOptions.RunContinuationsAsynchronously);
+        void Consider(ManagedDaemon d)
+        {
+            if (d.Name != name) return;
+            if (reached(d)) seen.TrySetResult(d.DeepCopy());
+            else if (d.State is DaemonState.Stopped or DaemonState.Failed)
+                seen.TrySetException(new InvalidOperationException(
+                    $"daemon '{name}' is {d.State.ToWord()}, not {what}" + (d.LastFailure is { } f ? $": {f}" : d.Reason is { } r ? $": {r}" : "")));
+        }
+        // Subscribed before the first look, so no change can slip between the two.
+        using var subscription = Subscribe(e => Consider(e.Daemon));
+        var now = await GetDaemonAsync(name, cancellationToken).ConfigureAwait(false)
+                  ?? throw new KeyNotFoundException($"no daemon named '{name}' in session '{Config.SessionId}'");
+        Consider(now);
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        cts.CancelAfter(timeout);
+        await using (cts.Token.Register(() => seen.TrySetException(cancellationToken.IsCancellationRequested
+                         ? new OperationCanceledException(cancellationToken)
+                         : new TimeoutException($"daemon '{name}' was not {what} within {Configuration.Duration.Format(timeout)}"))))
+            return await seen.Task.ConfigureAwait(false);
     }
 
     /// <summary>Stops every daemon in parallel; N daemons take about one stop grace period.</summary>

@@ -23,8 +23,10 @@ internal sealed class LineView : UpView
     }
 
     public override void Launched(ManagedDaemon daemon) =>
-        Diagnostics.Write($"actorsupervisor: {(daemon.Adopted ? "adopted" : "started")} {daemon.Name} pid={daemon.Pid} " +
-                          $"port={daemon.Port} log={daemon.LogPath}");
+        Diagnostics.Write(daemon.Pid == 0
+            ? $"actorsupervisor: {daemon.Name}: {daemon.Reason}"
+            : $"actorsupervisor: {(daemon.Adopted ? "adopted" : "started")} {daemon.Name} pid={daemon.Pid} " +
+              $"port={daemon.Port} log={daemon.LogPath}");
 
     // The error may quote a spec's command, which may hold any character: one line, escaped.
     public override void LaunchFailed(string name, string error) =>
@@ -42,8 +44,9 @@ internal sealed class LineView : UpView
 
     protected override void Show(SupervisorEvents.DaemonStateChanged change)
     {
-        // A start is announced once its process exists, so every "starting" line carries the daemon's pid.
-        if (change.State == DaemonState.Starting && change.Daemon.Pid == 0) return;
+        // A start is announced once its process exists, so every "starting" line carries the daemon's pid, except
+        // one waiting for its dependencies, which says so.
+        if (change.State == DaemonState.Starting && change.Daemon.Pid == 0 && change.Daemon.Reason is null) return;
         Out(LogLine.State(DateTimeOffset.UtcNow, change.Daemon));
     }
 

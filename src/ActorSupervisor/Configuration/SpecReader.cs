@@ -51,28 +51,38 @@ internal sealed class SpecReader(bool hocon, string? projectDir)
         }
 
         var specs = new List<DaemonSpec?>(array.Count);
+        var entries = new List<Entry?>(array.Count);
         for (var i = 0; i < array.Count; i++)
         {
             var at = $"{listPath}[{i}]";
             var entry = ReadEntry(array[i], at);
             specs.Add(entry?.Spec);
+            entries.Add(entry);
             if (entry is null) continue;
             // The rules a spec must follow (Validation's), on what could be read, but not again for a field whose
             // form was already refused: "default_port: must be a whole number" says it all.
             foreach (var problem in Validation.Problems(entry.Spec, at, projectDir))
             {
-                var field = FieldName(problem.Field, at);
-                if (field is not null && entry.Refused.Contains(field)) continue;
-                Problems.Add(field is not null && entry.Spelling.TryGetValue(field, out var written) && written != field
-                    ? problem with { Field = $"{at}.{written}{problem.Field[(at.Length + 1 + field.Length)..]}" }
-                    : problem);
+                if (FieldName(problem.Field, at) is { } field && entry.Refused.Contains(field)) continue;
+                Problems.Add(AsWritten(problem, entry, at));
             }
         }
-        Problems.AddRange(Validation.DuplicateNames(specs, listPath));
+        // Across entries: names used twice, dependencies and port references.
+        foreach (var problem in Validation.DuplicateNames(specs, listPath).Concat(Validation.GraphProblems(specs, listPath)))
+        {
+            var i = Enumerable.Range(0, entries.Count).FirstOrDefault(i => problem.Field.StartsWith($"{listPath}[{i}].", StringComparison.Ordinal), -1);
+            Problems.Add(i >= 0 && entries[i] is { } entry ? AsWritten(problem, entry, $"{listPath}[{i}]") : problem);
+        }
         return specs.OfType<DaemonSpec>().ToList();
     }
 
     private sealed record Entry(DaemonSpec Spec, Dictionary<string, string> Spelling, HashSet<string> Refused);
+
+    /// <summary>A problem about a field, naming the key as the file spells it (health-url where that was written).</summary>
+    private static SpecProblem AsWritten(SpecProblem problem, Entry entry, string at) =>
+        FieldName(problem.Field, at) is { } field && entry.Spelling.TryGetValue(field, out var written) && written != field
+            ? problem with { Field = $"{at}.{written}{problem.Field[(at.Length + 1 + field.Length)..]}" }
+            : problem;
 
     private Entry? ReadEntry(JsonNode? node, string at)
     {
@@ -116,7 +126,7 @@ internal sealed class SpecReader(bool hocon, string? projectDir)
                 continue;
             }
 
-            if (Conform(SpecFields.Ours[field].PropertyType, value, written, out var conformed))
+            if (Conform(SpecFields.Ours[field].PropertyType, value, written, out var conformed, field))
                 bind[field] = conformed;
             else
                 refused.Add(field);
@@ -142,7 +152,7 @@ internal sealed class SpecReader(bool hocon, string? projectDir)
     /// Checks that <paramref name="node"/> has the form <paramref name="type"/> needs, reporting each part that does
     /// not (each item of a list), and gives the node to bind (HOCON's conversions applied).
     /// </summary>
-    private bool Conform(Type type, JsonNode node, string field, out JsonNode? result)
+    private bool Conform(Type type, JsonNode node, string field, out JsonNode? result, string? property = null)
     {
         result = null;
         var t = Nullable.GetUnderlyingType(type) ?? type;
@@ -224,11 +234,13 @@ internal sealed class SpecReader(bool hocon, string? projectDir)
             return ok;
         }
 
-        // Anything else (a record, a type with its own converter): the serializer decides; the message says in words
+        // Anything else (a record, a type with its own converter): the serializer decides, through the property itself
+        // when there is one (so a converter on it, such as the durations', is the one used); the message says in words
         // what the field takes.
         try
         {
-            node.Deserialize(t, Bind);
+            if (property is not null) new JsonObject { [property] = node.DeepClone() }.Deserialize<DaemonSpec>(Bind);
+            else node.Deserialize(t, Bind);
             result = node.DeepClone();
             return true;
         }

@@ -26,6 +26,12 @@ public sealed record ManagedDaemon
     [JsonPropertyName("adopted")] public bool Adopted { get; init; }
     [JsonPropertyName("last_failure")] public FailureRecord? LastFailure { get; init; }
 
+    /// <summary>Why the daemon is in its state, when that needs saying ("waiting for db (healthy)", "dependency db failed").</summary>
+    [JsonPropertyName("reason")] public string? Reason { get; init; }
+
+    /// <summary>A one-shot task (restart on-failure or never) whose last run exited 0: stopped, and done.</summary>
+    [JsonPropertyName("completed")] public bool Completed { get; init; }
+
     [JsonIgnore] public string Name => Spec.Name;
 
     public ManagedDaemon DeepCopy() => this with { Spec = Spec.DeepCopy(), LastFailure = LastFailure?.DeepCopy() };

@@ -131,6 +131,7 @@ public static partial class Validation
                         Path.IsPathRooted(spec.WorkDir) ? "does not exist" : $"does not exist{shown}; a relative work_dir is relative to the project dir"));
             }
         }
+        OrchestrationProblems(spec, F, problems);
         return problems;
     }
 
@@ -162,6 +163,7 @@ public static partial class Validation
         for (var i = 0; i < specs.Count; i++)
             problems.AddRange(Problems(specs[i], $"{listPath}[{i}]", projectDir));
         problems.AddRange(DuplicateNames(specs, listPath));
+        problems.AddRange(GraphProblems(specs, listPath));
         return problems;
     }
 

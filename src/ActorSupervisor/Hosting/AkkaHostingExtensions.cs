@@ -5,6 +5,7 @@ using ActorSupervisor.Actors;
 using ActorSupervisor.Configuration;
 using ActorSupervisor.Daemons;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace ActorSupervisor.Hosting;
 
@@ -25,10 +26,11 @@ public static class AkkaHostingExtensions
         Validation.EnsureValid(specList!, "Daemon specs");
 
         builder.AddHocon(SupervisorHocon.Defaults, HoconAddMode.Append);
-        builder.WithActors((system, registry) =>
+        builder.WithActors((system, registry, resolver) =>
         {
             var effective = SupervisorSettings.Apply(config, system.Settings.Config);
-            var actor = system.ActorOf(SessionSupervisorActor.Props(effective), SessionSupervisorActor.ActorName(config.SessionId));
+            var loggers = resolver.GetService<ILoggerFactory>();
+            var actor = system.ActorOf(SessionSupervisorActor.Props(effective, loggers), SessionSupervisorActor.ActorName(config.SessionId));
             registry.Register<SessionSupervisorActor>(actor);
 
             CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseServiceStop, "stop-daemons", async () =>
