@@ -190,9 +190,11 @@ public sealed partial class SpecFuzzSpecs(ITestOutputHelper output) : IDisposabl
         {
             ["name"] = "web", ["command"] = TestDaemon.Path, ["args"] = new JsonArray("--stdout-lines", "1"),
             ["port_flag"] = "--port", ["needs_port"] = true, ["health_url"] = "/health", ["env"] = new JsonArray("A=1"),
+            ["depends_on"] = new JsonObject { ["worker"] = "started" }, ["stop_grace"] = "1s",
         },
         new JsonObject { ["name"] = "worker", ["command"] = TestDaemon.Path, ["args"] = new JsonArray(), ["work_dir"] = ".", ["lifetime"] = "persistent" },
-        new JsonObject { ["name"] = "checked", ["command"] = TestDaemon.Path, ["health_cmd"] = new JsonArray("/bin/true"), ["default_port"] = 0, ["require_port"] = false },
+        new JsonObject { ["name"] = "checked", ["command"] = TestDaemon.Path, ["health_cmd"] = new JsonArray("/bin/true"), ["default_port"] = 0, ["require_port"] = false,
+            ["restart"] = "always", ["health_interval"] = "500ms" },
     };
 
     /// <summary>Values no field wants, or wants only in part: every JSON kind, edges of every range, hostile text.</summary>
@@ -240,7 +242,7 @@ public sealed partial class SpecFuzzSpecs(ITestOutputHelper output) : IDisposabl
         return node;
     }
 
-    private static readonly string[] UnknownKeys = ["helth_url", "Name", "comand", "arg", "port-flag", "workdir", "depends_on", "restart", "x", "", " ", "name\n", "😀"];
+    private static readonly string[] UnknownKeys = ["helth_url", "Name", "comand", "arg", "port-flag", "workdir", "depnds_on", "restrat", "x", "", " ", "name\n", "😀"];
 
     /// <summary>One to three changes to the tree; returns the mutation's name for the counts.</summary>
     private static string MutateTree(Random rng, JsonArray specs)
