@@ -73,7 +73,7 @@ public sealed class Supervisor : IAsyncDisposable
     public async Task<ManagedDaemon> StartAsync(DaemonSpec spec, CancellationToken cancellationToken = default)
     {
         // Fail a bad spec here, with the caller's stack, rather than through the actor.
-        Validation.EnsureValid(spec);
+        Validation.EnsureValid(spec, Config.ProjectDir);
         EnsureNotShutDown();
         var daemon = await Actor.Ask<ManagedDaemon>(new SupervisorCommands.StartDaemon(spec), QueryTimeout, cancellationToken)
             .ConfigureAwait(false);

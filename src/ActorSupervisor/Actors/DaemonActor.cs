@@ -587,7 +587,7 @@ internal sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
             failure: _ => LogRotated.Instance);
     }
 
-    private string WorkDir => string.IsNullOrEmpty(_spec.WorkDir) ? Config.ProjectDir : _spec.WorkDir;
+    private string WorkDir => _spec.ResolveWorkDir(Config.ProjectDir);
 
     private List<KeyValuePair<string, string>>? _environment;
 

@@ -154,8 +154,8 @@ public sealed class SessionSupervisorActor : ReceiveActor
     private Exception? Refusal(DaemonSpec? spec)
     {
         if (_shutDown) return new InvalidOperationException($"supervisor of session '{_context.SessionId}' has been shut down");
-        var problems = Validation.Problems(spec);
-        if (problems.Count > 0) return new InvalidSpecException($"Daemon spec '{spec?.Name}'", problems);
+        var problems = Validation.Problems(spec, "", _context.Config.ProjectDir);
+        if (problems.Count > 0) return new InvalidSpecException($"Daemon spec '{SpecProblem.Show(spec?.Name ?? "")}'", problems);
         // Dependencies may name daemons started later (they are waited for), but never close a cycle.
         var graph = _slots.Values.Select(s => s.Record.Snapshot.Spec).Where(s => s.Name != spec!.Name).Append(spec!);
         return Dependencies.FindCycle(graph) is { } cycle

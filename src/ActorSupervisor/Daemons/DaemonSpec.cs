@@ -7,9 +7,11 @@ namespace ActorSupervisor.Daemons;
 /// </summary>
 public sealed record DaemonSpec
 {
-    [JsonPropertyName("name")] public string Name { get; init; } = "";
-    [JsonPropertyName("command")] public string Command { get; init; } = "";
-    [JsonPropertyName("args")] public IReadOnlyList<string> Args { get; init; } = [];
+    // A null from JSON ("args": null, as Go writes an empty slice) or from C# means "none", as in NTM: every list and
+    // string below reads as empty rather than null, so no caller has to guard against it.
+    [JsonPropertyName("name")] public string Name { get; init => field = value ?? ""; } = "";
+    [JsonPropertyName("command")] public string Command { get; init => field = value ?? ""; } = "";
+    [JsonPropertyName("args")] public IReadOnlyList<string> Args { get; init => field = value ?? []; } = [];
 
     /// <summary>Absolute loopback URL, or a path meaning http://127.0.0.1:&lt;allocated port&gt;&lt;path&gt;.</summary>
     [JsonPropertyName("health_url")] public string? HealthUrl { get; init; }
@@ -19,10 +21,12 @@ public sealed record DaemonSpec
 
     [JsonPropertyName("port_flag")] public string? PortFlag { get; init; }
     [JsonPropertyName("default_port")] public int DefaultPort { get; init; }
+
+    /// <summary>Where the daemon runs: absolute, or relative to the project dir (see <see cref="ResolveWorkDir"/>).</summary>
     [JsonPropertyName("work_dir")] public string? WorkDir { get; init; }
 
     /// <summary>KEY=VALUE entries that override the supervisor's own environment.</summary>
-    [JsonPropertyName("env")] public IReadOnlyList<string> Env { get; init; } = [];
+    [JsonPropertyName("env")] public IReadOnlyList<string> Env { get; init => field = value ?? []; } = [];
 
     // Fields of ours below; NTM ignores what it does not know.
 
@@ -97,9 +101,11 @@ public sealed record DaemonSpec
     /// <summary>A dotenv file (KEY=VALUE lines) read at each launch: absolute, or relative to the work dir.</summary>
     [JsonPropertyName("env_file"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public string? EnvFile { get; init; }
 
-    public bool WantsPort => NeedsPort || DefaultPort != 0 || !string.IsNullOrEmpty(PortFlag);
+    // Helpers, not fields: [JsonIgnore] keeps them out of snapshots and spec files, so that a spec written out reads
+    // back (unknown keys are refused) and NTM sees only fields it knows.
+    [JsonIgnore] public bool WantsPort => NeedsPort || DefaultPort != 0 || !string.IsNullOrEmpty(PortFlag);
 
-    public bool HasHealthCheck => !string.IsNullOrEmpty(HealthUrl) || HealthCmd is { Count: > 0 }
+    [JsonIgnore] public bool HasHealthCheck => !string.IsNullOrEmpty(HealthUrl) || HealthCmd is { Count: > 0 }
                                   || !string.IsNullOrEmpty(HealthTcp) || HealthMcp;
 
     /// <summary>A copy that shares nothing mutable with this one (the lists are copied).</summary>
@@ -110,6 +116,17 @@ public sealed record DaemonSpec
         Env = Env.ToArray(),
         DependsOn = new Dictionary<string, DependencyCondition>(DependsOn, StringComparer.Ordinal),
     };
+
+    /// <summary>
+    /// The directory the daemon (and its health command) runs in: <paramref name="projectDir"/> when WorkDir is unset,
+    /// WorkDir when it is absolute, else WorkDir relative to <paramref name="projectDir"/> (never to the supervisor's
+    /// current directory, which a spec file's author cannot know). Validation checks the same path.
+    /// </summary>
+    public string ResolveWorkDir(string projectDir)
+    {
+        var project = Path.GetFullPath(projectDir);
+        return string.IsNullOrEmpty(WorkDir) ? project : Path.GetFullPath(WorkDir, project);
+    }
 
     /// <summary>The daemon's argv: command, args, then the port flag and port as two elements.</summary>
     public IReadOnlyList<string> Argv(int port)

@@ -32,6 +32,8 @@ public static partial class Validation
         Positive(problems, field("backoff_max"), spec.BackoffMax);
         if (spec.StopGrace is { } grace && grace < TimeSpan.Zero)
             problems.Add(new(field("stop_grace"), Configuration.Duration.Format(grace), "must not be negative"));
+        else if (spec.StopGrace > Configuration.Duration.Longest)
+            problems.Add(new(field("stop_grace"), Configuration.Duration.Format(spec.StopGrace.Value), "must be at most 24h"));
         if (spec.BackoffMin is { } min && spec.BackoffMax is { } max && min > max)
             problems.Add(new(field("backoff_min"), Configuration.Duration.Format(min),
                 $"must not exceed backoff_max ({Configuration.Duration.Format(max)})"));
@@ -58,7 +60,7 @@ public static partial class Validation
     /// ports taken from daemons that have none, "completed" waited for from a daemon that never completes, and
     /// dependency cycles (named, all the way round).
     /// </summary>
-    public static IReadOnlyList<SpecProblem> GraphProblems(IReadOnlyList<DaemonSpec?> specs)
+    public static IReadOnlyList<SpecProblem> GraphProblems(IReadOnlyList<DaemonSpec?> specs, string listPath = "")
     {
         var problems = new List<SpecProblem>();
         var byName = new Dictionary<string, DaemonSpec>(StringComparer.Ordinal);
@@ -72,17 +74,17 @@ public static partial class Validation
             {
                 if (!IsSafeName(name) || name == spec.Name) continue; // said already
                 if (!byName.TryGetValue(name, out var dependency))
-                    problems.Add(new($"[{i}].depends_on.{name}", name, $"names no daemon in this file{Suggest(name, byName.Keys)}"));
+                    problems.Add(new($"{listPath}[{i}].depends_on.{name}", name, $"names no daemon in this file{Suggest(name, byName.Keys)}"));
                 else if (condition == DependencyCondition.Completed && dependency.Restart == RestartPolicy.Always)
-                    problems.Add(new($"[{i}].depends_on.{name}", "completed",
+                    problems.Add(new($"{listPath}[{i}].depends_on.{name}", "completed",
                         $"daemon '{name}' never completes (its restart is always); give it restart: on-failure or never"));
             }
             foreach (var name in PortWiring.References(spec))
             {
                 if (!byName.TryGetValue(name, out var target))
-                    problems.Add(new($"[{i}]", $"${{{name}.port}}", $"refers to no daemon in this file{Suggest(name, byName.Keys)}"));
+                    problems.Add(new($"{listPath}[{i}]", $"${{{name}.port}}", $"refers to no daemon in this file{Suggest(name, byName.Keys)}"));
                 else if (!target.WantsPort)
-                    problems.Add(new($"[{i}]", $"${{{name}.port}}", $"daemon '{name}' has no port (set default_port, port_flag or needs_port on it)"));
+                    problems.Add(new($"{listPath}[{i}]", $"${{{name}.port}}", $"daemon '{name}' has no port (set default_port, port_flag or needs_port on it)"));
             }
         }
         if (Dependencies.FindCycle(byName.Values) is { } cycle)
@@ -102,6 +104,8 @@ public static partial class Validation
     {
         if (value is { } v && v <= TimeSpan.Zero)
             problems.Add(new(field, Configuration.Duration.Format(v), "must be longer than zero"));
+        else if (value > Configuration.Duration.Longest)
+            problems.Add(new(field, Configuration.Duration.Format(value.Value), "must be at most 24h"));
     }
 
     private static string Suggest(string name, IEnumerable<string> known)
