@@ -25,6 +25,15 @@ var supervisor = host.Services.GetRequiredService<IRequiredActor<SessionSupervis
 var launched = await supervisor.Ask<ManagedDaemon>(new SupervisorCommands.StartDaemon(web), TimeSpan.FromSeconds(30));
 Console.WriteLine($"launched {launched.Name}: pid {launched.Pid}, port {launched.Port}, state {launched.State.ToWord()}");
 
+// Launched is not yet healthy: ask until its first probe has passed.
+var current = launched;
+while (current.State != DaemonState.Running)
+{
+    await Task.Delay(100);
+    current = await supervisor.Ask<ManagedDaemon>(new SupervisorQueries.GetDaemon("web"), TimeSpan.FromSeconds(5));
+}
+Console.WriteLine($"{current.Name} is running, healthy at {current.LastHealth:O}");
+
 var status = await supervisor.Ask<SupervisorReplies.StatusReport>(SupervisorQueries.GetStatus.Instance, TimeSpan.FromSeconds(5));
 foreach (var (name, daemon) in status.Daemons) Console.WriteLine($"status: {name} {daemon.State.ToWord()} pid {daemon.Pid}");
 

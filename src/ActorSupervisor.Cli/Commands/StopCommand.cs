@@ -29,7 +29,7 @@ internal static class StopCommand
         };
         command.SetAction((parse, _) => Guarded.Run(() => RunAsync(
             parse.GetValue(name), parse.GetValue(all), parse.GetValue(projectDir)!, parse.GetValue(session),
-            parse.GetValue(force), parse.GetValue(stopGrace) ?? SupervisorConfig.DefaultStopGrace)));
+            parse.GetValue(force), parse.GetValue(stopGrace) ?? new SupervisorConfig().WithDefaults().StopGrace)));
         return command;
     }
 

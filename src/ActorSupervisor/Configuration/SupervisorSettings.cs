@@ -48,6 +48,7 @@ public static class SupervisorSettings
         {
             HealthInterval = Time(config.HealthInterval, "health-interval"),
             StartupProbeInterval = Time(config.StartupProbeInterval, "startup-probe-interval"),
+            // Negative means no restarts (NTM upstream's rule), so only zero takes the default.
             MaxRestarts = Number(config.MaxRestarts, "max-restarts", t => (int.TryParse(t, inv, out var v) && v >= 0, v)),
             RestartBackoffMin = Time(config.RestartBackoffMin, "restart-backoff-min"),
             RestartBackoffMax = Time(config.RestartBackoffMax, "restart-backoff-max"),

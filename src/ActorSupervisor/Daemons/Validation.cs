@@ -38,7 +38,6 @@ public static partial class Validation
         NonNegative(problems, "ProbeTimeout", config.ProbeTimeout);
         NonNegative(problems, "SettleTime", config.SettleTime);
         NonNegative(problems, "StartupProbeInterval", config.StartupProbeInterval);
-        if (config.MaxRestarts < 0) problems.Add(new("MaxRestarts", Str(config.MaxRestarts), "must not be negative"));
         if (config.FailureThreshold < 0) problems.Add(new("FailureThreshold", Str(config.FailureThreshold), "must not be negative"));
         if (config.LogMaxBytes < 0) problems.Add(new("LogMaxBytes", Str(config.LogMaxBytes), "must not be negative"));
         if (config.LogKeep < 0) problems.Add(new("LogKeep", Str(config.LogKeep), "must not be negative"));

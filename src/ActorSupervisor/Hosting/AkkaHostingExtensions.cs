@@ -4,7 +4,9 @@ using Akka.Hosting;
 using ActorSupervisor.Actors;
 using ActorSupervisor.Configuration;
 using ActorSupervisor.Daemons;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Logging;
 
 namespace ActorSupervisor.Hosting;
@@ -56,6 +58,13 @@ public static class AkkaHostingExtensions
         return builder;
     }
 
+    /// <summary>As above, from <see cref="SupervisorOptions"/> (for example read with <see cref="SupervisorOptions.FromConfiguration"/>).</summary>
+    public static AkkaConfigurationBuilder WithDaemonSupervisor(this AkkaConfigurationBuilder builder, SupervisorOptions options)
+    {
+        EnsureValid(options);
+        return builder.WithDaemonSupervisor<SessionSupervisorActor>(options.ToConfig(), options.Daemons);
+    }
+
     /// <summary>
     /// For Microsoft.Extensions.Hosting apps that do not otherwise use Akka: an ActorSystem logging through
     /// Microsoft.Extensions.Logging, the session supervisor, and a <see cref="Supervisor"/> facade in the container.
@@ -64,21 +73,76 @@ public static class AkkaHostingExtensions
     public static IServiceCollection AddDaemonSupervisor(this IServiceCollection services,
         SupervisorConfig config, IEnumerable<DaemonSpec>? specs = null, string actorSystemName = "actorsupervisor")
     {
+        var specList = (specs ?? []).ToList();
         services.AddAkka(actorSystemName, builder =>
         {
-            builder.ConfigureLoggers(loggers =>
-            {
-                loggers.ClearLoggers();
-                loggers.AddLoggerFactory();
-            });
-            builder.WithDaemonSupervisor(config, specs);
+            RouteAkkaLogs(builder);
+            builder.WithDaemonSupervisor(config, specList);
         });
+        AddFacade(services, _ => config);
+        return services;
+    }
+
+    /// <summary>
+    /// As above, with the settings and daemons read from <paramref name="configuration"/> (appsettings.json's
+    /// "ActorSupervisor" section, environment variables...; see <see cref="SupervisorOptions"/>) and bound to
+    /// <c>IOptions&lt;SupervisorOptions&gt;</c>. They are validated when the host starts: a bad key, value or daemon
+    /// fails the start with an <see cref="OptionsValidationException"/> whose failures name each field and value, and
+    /// nothing is launched.
+    /// </summary>
+    public static IServiceCollection AddDaemonSupervisor(this IServiceCollection services, IConfiguration configuration,
+        string actorSystemName = "actorsupervisor")
+    {
+        services.AddOptions<SupervisorOptions>().ValidateOnStart();
+        services.AddSingleton<IConfigureOptions<SupervisorOptions>>(new ConfigureFromConfiguration(configuration));
+        services.AddSingleton<IValidateOptions<SupervisorOptions>, ValidateSupervisorOptions>();
+        services.AddAkka(actorSystemName, (builder, provider) =>
+        {
+            var options = provider.GetRequiredService<IOptions<SupervisorOptions>>().Value;
+            RouteAkkaLogs(builder);
+            builder.WithDaemonSupervisor<SessionSupervisorActor>(options.ToConfig(), options.Daemons);
+        });
+        AddFacade(services, provider => provider.GetRequiredService<IOptions<SupervisorOptions>>().Value.ToConfig());
+        return services;
+    }
+
+    private static void RouteAkkaLogs(AkkaConfigurationBuilder builder) => builder.ConfigureLoggers(loggers =>
+    {
+        loggers.ClearLoggers();
+        loggers.AddLoggerFactory();
+    });
+
+    private static void AddFacade(IServiceCollection services, Func<IServiceProvider, SupervisorConfig> config) =>
         services.AddSingleton(provider =>
         {
             var system = provider.GetRequiredService<ActorSystem>();
             var actor = provider.GetRequiredService<IRequiredActor<SessionSupervisorActor>>().ActorRef;
-            return Supervisor.For(actor, system, SupervisorSettings.Apply(config, system.Settings.Config));
+            return Supervisor.For(actor, system, SupervisorSettings.Apply(config(provider), system.Settings.Config));
         });
-        return services;
+
+    private static void EnsureValid(SupervisorOptions options)
+    {
+        var problems = options.Problems();
+        if (problems.Count > 0) throw new InvalidSpecException("Supervisor options", problems);
+    }
+
+    /// <summary>Problems reading the section are kept for the validator, so they fail the host's start like any other.</summary>
+    private sealed class ConfigureFromConfiguration(IConfiguration configuration) : IConfigureOptions<SupervisorOptions>
+    {
+        public void Configure(SupervisorOptions options) =>
+            ReadProblems.AddOrUpdate(options, Configuration.ConfigurationReader.Read(configuration, options));
+    }
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<SupervisorOptions, List<SpecProblem>> ReadProblems = new();
+
+    private sealed class ValidateSupervisorOptions : IValidateOptions<SupervisorOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, SupervisorOptions options)
+        {
+            var problems = (ReadProblems.TryGetValue(options, out var read) ? read : []).Concat(options.Problems()).ToList();
+            return problems.Count == 0
+                ? ValidateOptionsResult.Success
+                : ValidateOptionsResult.Fail(problems.Select(p => p.ToString()));
+        }
     }
 }

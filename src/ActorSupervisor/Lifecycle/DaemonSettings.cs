@@ -38,7 +38,7 @@ internal sealed record DaemonSettings
             ProbeTimeout = spec.HealthTimeout ?? config.ProbeTimeout,
             StopGrace = spec.StopGrace ?? config.StopGrace,
             StopSignal = StopSignals.Parse(spec.StopSignal) ?? Native.SIGTERM,
-            MaxRestarts = spec.MaxRestarts ?? config.MaxRestarts,
+            MaxRestarts = spec.MaxRestarts ?? Math.Max(config.MaxRestarts, 0), // negative in the config: none
             // A per-daemon minimum above the session's maximum (or the reverse) raises the other to match.
             BackoffMin = backoffMin,
             BackoffMax = backoffMax < backoffMin ? backoffMin : backoffMax,
