@@ -4,7 +4,7 @@ using ActorSupervisor.Control.Dashboard;
 using ActorSupervisor.Control.Endpoints;
 using ActorSupervisor.Control.Security;
 using ActorSupervisor.Control.Transport;
-using ActorSupervisor.Diagnostics;
+using ActorSupervisor.Observability;
 using ActorSupervisor.PidFiles;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;

@@ -10,16 +10,20 @@ namespace ActorSupervisor.Cli.Output;
 /// </summary>
 internal static class LogLine
 {
-    public static string State(DateTimeOffset at, ManagedDaemon daemon)
+    public static string State(DateTimeOffset at, ManagedDaemon daemon) =>
+        State(at, daemon.Name, daemon.State.ToWord(), daemon.Pid, daemon.Port, daemon.Restarts, daemon.LastFailure);
+
+    /// <summary>The same line from its parts (`events` prints a remote supervisor's changes this way).</summary>
+    public static string State(DateTimeOffset at, string name, string state, int pid, int port, int restarts, FailureRecord? failure)
     {
         var line = new StringBuilder()
             .Append("ts=").Append(Timestamp(at))
-            .Append(" daemon=").Append(daemon.Name)
-            .Append(" state=").Append(daemon.State.ToWord())
-            .Append(" pid=").Append(daemon.Pid.ToString(CultureInfo.InvariantCulture))
-            .Append(" port=").Append(daemon.Port.ToString(CultureInfo.InvariantCulture))
-            .Append(" restarts=").Append(daemon.Restarts.ToString(CultureInfo.InvariantCulture));
-        if (daemon.LastFailure is { } failure) line.Append(" reason=").Append(Quote(failure.ToString()));
+            .Append(" daemon=").Append(name)
+            .Append(" state=").Append(state)
+            .Append(" pid=").Append(pid.ToString(CultureInfo.InvariantCulture))
+            .Append(" port=").Append(port.ToString(CultureInfo.InvariantCulture))
+            .Append(" restarts=").Append(restarts.ToString(CultureInfo.InvariantCulture));
+        if (failure is not null) line.Append(" reason=").Append(Quote(failure.ToString()));
         return line.ToString();
     }
 

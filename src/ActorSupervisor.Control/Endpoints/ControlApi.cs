@@ -8,7 +8,7 @@ using ActorSupervisor.Control.Logs;
 using ActorSupervisor.Control.Model;
 using ActorSupervisor.Control.Reload;
 using ActorSupervisor.Daemons;
-using ActorSupervisor.Diagnostics;
+using ActorSupervisor.Observability;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;

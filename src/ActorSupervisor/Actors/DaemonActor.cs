@@ -237,7 +237,7 @@ internal sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
         }
 
         var generation = _generation;
-        Diagnostics.SupervisorMetrics.Launched(Name, _session.SessionId, _launchOrdered);
+        Observability.SupervisorMetrics.Launched(Name, _session.SessionId, _launchOrdered);
         _process.Exit.PipeTo(Self, success: exit => new ProcessExited(generation, exit));
         if (_process.IsChild) SupervisionLog.Launched(_log, Name, _session.SessionId, _process.Pid, _port, generation);
         else SupervisionLog.Adopted(_log, Name, _session.SessionId, _process.Pid, _port, generation);
@@ -474,7 +474,7 @@ internal sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
         if (_probeInFlight || _process is null) return;
         _probeInFlight = true;
         var generation = _generation;
-        Diagnostics.SupervisorMetrics.TimeProbe(ProbeOnce, Name, _session.SessionId).PipeTo(Self,
+        Observability.SupervisorMetrics.TimeProbe(ProbeOnce, Name, _session.SessionId).PipeTo(Self,
             success: result => new ProbeCompleted(generation, result),
             failure: e => new ProbeCompleted(generation, ProbeResult.Fail(e.Message)));
     }

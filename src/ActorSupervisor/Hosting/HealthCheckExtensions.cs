@@ -1,5 +1,5 @@
 using Akka.Hosting;
-using ActorSupervisor.Diagnostics;
+using ActorSupervisor.Observability;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 

@@ -1,7 +1,7 @@
 using Akka.Actor;
 using ActorSupervisor.Actors;
 
-namespace ActorSupervisor.Diagnostics;
+namespace ActorSupervisor.Observability;
 
 /// <summary>Feeds <see cref="SupervisorMetrics"/> from the event stream: one per ActorSystem, under /system.</summary>
 internal sealed class MetricsListener : ReceiveActor

@@ -4,7 +4,7 @@ using ActorSupervisor.Actors;
 using ActorSupervisor.Daemons;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-namespace ActorSupervisor.Diagnostics;
+namespace ActorSupervisor.Observability;
 
 /// <summary>
 /// A health check over a session's daemons: Unhealthy while any is failed (it gave up, or could not start), Degraded

@@ -1,7 +1,7 @@
 using ActorSupervisor.Actors;
 using ActorSupervisor.Daemons;
 
-namespace ActorSupervisor.Diagnostics;
+namespace ActorSupervisor.Observability;
 
 /// <summary>
 /// The latest state of every daemon of one ActorSystem, as the event stream tells it, for the metrics gauges; and the

@@ -6,7 +6,7 @@ using ActorSupervisor.Actors;
 using ActorSupervisor.Daemons;
 using ActorSupervisor.Health;
 
-namespace ActorSupervisor.Diagnostics;
+namespace ActorSupervisor.Observability;
 
 /// <summary>
 /// The library's metrics, on the <see cref="System.Diagnostics.Metrics.Meter"/> named <see cref="MeterName"/>: add it
@@ -31,14 +31,20 @@ public static class SupervisorMetrics
     private static readonly Counter<long> Restarts = Meter.CreateCounter<long>("actorsupervisor.daemon.restarts", "{restart}",
         "Restarts of a daemon: after a failed run (reason = the failure's kind) or on request (reason = requested).");
 
-    private static readonly Histogram<double> ProbeDuration = Meter.CreateHistogram<double>("actorsupervisor.probe.duration", "s",
-        "Time a health probe took, healthy or not.");
+    /// <summary>Seconds, from half a millisecond (a local probe, a spawn) to ten seconds (a hung probe's timeout).</summary>
+    private static readonly InstrumentAdvice<double> Seconds = new()
+    {
+        HistogramBucketBoundaries = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    };
+
+    private static readonly Histogram<double> ProbeDuration = Meter.CreateHistogram("actorsupervisor.probe.duration", "s",
+        "Time a health probe took, healthy or not.", advice: Seconds);
 
     private static readonly Counter<long> ProbeFailures = Meter.CreateCounter<long>("actorsupervisor.probe.failures", "{probe}",
         "Health probes that failed (including those during start-up, before the daemon was first healthy).");
 
-    private static readonly Histogram<double> LaunchDuration = Meter.CreateHistogram<double>("actorsupervisor.launch.duration", "s",
-        "Time from a generation's launch order to its process existing (spawned or adopted).");
+    private static readonly Histogram<double> LaunchDuration = Meter.CreateHistogram("actorsupervisor.launch.duration", "s",
+        "Time from a generation's launch order to its process existing (spawned or adopted).", advice: Seconds);
 
     /// <summary>One table per ActorSystem watched; the gauge sums them.</summary>
     private static readonly ConcurrentDictionary<DaemonStateTable, byte> Tables = new();
