@@ -61,7 +61,10 @@ internal static class CompletionCommand
         {
             var typed = parse.GetValue(words) ?? [];
             if (typed.Length == 0) typed = [""];
-            foreach (var item in root().Parse(typed).GetCompletions().Select(c => c.Label).Distinct())
+            // System.CommandLine also offers words that merely contain what was typed; shells want the prefix.
+            var word = typed[^1];
+            foreach (var item in root().Parse(typed).GetCompletions().Select(c => c.Label).Distinct()
+                         .Where(l => l.StartsWith(word, StringComparison.Ordinal)))
                 Console.Out.WriteLine(item);
             return ExitCodes.Ok;
         });
