@@ -181,9 +181,12 @@ public sealed class ControlServer : IAsyncDisposable
         builder.Services.AddRoutingCore();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
         if (options.Loggers is { } loggers) builder.Services.AddSingleton(loggers);
-        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter(SupervisorMetrics.MeterName)
-            .AddPrometheusExporter());
+        // Metrics are collected only for a TCP listener's /metrics: without one nobody could read them, and an idle
+        // supervisor should not pay for recording every probe.
+        if (options.Http is not null)
+            builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
+                .AddMeter(SupervisorMetrics.MeterName)
+                .AddPrometheusExporter());
 
         var app = builder.Build();
         var guard = new RequestGuard(token, options.Http);
@@ -192,7 +195,7 @@ public sealed class ControlServer : IAsyncDisposable
         var holder = new UrlHolder();
         urlHolder = holder;
         new ControlApi(supervisor, options, () => holder.Url, stopping).Map(app);
-        app.MapPrometheusScrapingEndpoint("/metrics");
+        if (options.Http is not null) app.MapPrometheusScrapingEndpoint("/metrics");
         DashboardFiles.Map(app);
         return app;
     }
