@@ -166,12 +166,17 @@ async function stream() {
         const { value, done } = await reader.read();
         if (done) break;
         buffered += decoder.decode(value, { stream: true });
+        // One redraw per chunk, except that a daemon changing twice within a chunk is drawn in between: every state
+        // it passes through (a short "restarting") is shown, however fast the next one follows.
+        const changed = new Set();
         let newline;
         while ((newline = buffered.indexOf('\n')) >= 0) {
           const line = buffered.slice(0, newline);
           buffered = buffered.slice(newline + 1);
           if (!line) continue;
           const event = JSON.parse(line);
+          if (changed.has(event.daemon.name)) { render(); changed.clear(); }
+          changed.add(event.daemon.name);
           daemons.set(event.daemon.name, event.daemon);
           if (openLogs.has(event.daemon.name)) refreshLog(event.daemon.name).then(render);
         }
