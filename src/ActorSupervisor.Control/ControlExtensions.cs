@@ -17,20 +17,23 @@ public static class ControlExtensions
         ControlServer.StartAsync(supervisor, options, cancellationToken);
 
     /// <summary>
-    /// For hosts that registered a supervisor with <c>AddDaemonSupervisor</c>: serves its control endpoint while the
-    /// host runs.
+    /// For hosts that registered a supervisor with <c>AddDaemonSupervisor</c> (call this after it): serves its control
+    /// endpoint while the host runs.
     /// </summary>
     public static IServiceCollection AddDaemonSupervisorControl(this IServiceCollection services, ControlOptions? options = null) =>
-        services.AddHostedService(provider => new ControlHostedService(
-            provider.GetRequiredService<Supervisor>(),
-            (options ?? new ControlOptions()) with { Loggers = options?.Loggers ?? provider.GetService<ILoggerFactory>() }));
+        services.AddHostedService(provider => new ControlHostedService(provider, options ?? new ControlOptions()));
 
-    private sealed class ControlHostedService(Supervisor supervisor, ControlOptions options) : IHostedService
+    /// <summary>
+    /// Resolves the supervisor when the host starts, not when it is built: Akka.Hosting's service (registered before
+    /// this one) has created the session actor by then.
+    /// </summary>
+    private sealed class ControlHostedService(IServiceProvider provider, ControlOptions options) : IHostedService
     {
         private ControlServer? _server;
 
         public async Task StartAsync(CancellationToken cancellationToken) =>
-            _server = await ControlServer.StartAsync(supervisor, options, cancellationToken);
+            _server = await ControlServer.StartAsync(provider.GetRequiredService<Supervisor>(),
+                options with { Loggers = options.Loggers ?? provider.GetService<ILoggerFactory>() }, cancellationToken);
 
         public async Task StopAsync(CancellationToken cancellationToken)
         {
