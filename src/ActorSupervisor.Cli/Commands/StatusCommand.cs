@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using ActorSupervisor.Cli.Live;
 using ActorSupervisor.Cli.Orphans;
 using ActorSupervisor.PidFiles;
 
@@ -15,17 +16,22 @@ internal static class StatusCommand
     public static Command Create()
     {
         var projectDir = CliOptions.ProjectDir();
+        var session = CliOptions.Session("Only daemons of this session.");
         var json = new Option<bool>("--json") { Description = "Print a JSON array, one object per PID file." };
         var command = new Command("status", "Show the daemons recorded in the project's PID files: alive or stale, ports, owners.")
         {
-            projectDir, json,
+            projectDir, session, json,
         };
-        command.SetAction((parse, _) => Guarded.Run(() =>
+        command.SetAction((parse, ct) => Guarded.Run(async () =>
         {
-            var entries = ProjectState.Store(parse.GetValue(projectDir)!).List();
+            // The running supervisors first (every state, restarts, failures); the PID files when none answers.
+            if (await LiveStatus.TryShowAsync(ProjectState.Store(parse.GetValue(projectDir)!).StateRoot, parse.GetValue(session),
+                    parse.GetValue(json), ct)) return ExitCodes.Ok;
+            var entries = ProjectState.Store(parse.GetValue(projectDir)!).List()
+                .Where(e => parse.GetValue(session) is not { } s || e.Info.OwnerId == s).ToList();
             if (parse.GetValue(json)) WriteJson(entries);
             else WriteTable(entries, parse.GetValue(projectDir)!);
-            return Task.FromResult(ExitCodes.Ok);
+            return ExitCodes.Ok;
         }));
         return command;
     }
@@ -51,6 +57,7 @@ internal static class StatusCommand
                 writer.WriteString("started_at", info.StartedAt);
                 if (info.LogPath is { } log) writer.WriteString("log_path", log);
                 else writer.WriteNull("log_path");
+                LiveStatus.WriteFallbackFields(writer, info.IsAlive);
                 writer.WriteEndObject();
             }
             writer.WriteEndArray();

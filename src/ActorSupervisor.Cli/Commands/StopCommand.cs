@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ActorSupervisor.Cli.Live;
 using ActorSupervisor.Cli.Orphans;
 using ActorSupervisor.Daemons;
 
@@ -23,7 +24,8 @@ internal static class StopCommand
         };
         var stopGrace = CliOptions.Duration("--stop-grace", "Time between SIGTERM and SIGKILL.", "2s");
 
-        var command = new Command("stop", "Stop daemons whose supervisor is gone (orphans) and remove stale PID files.")
+        var command = new Command("stop", "Stop daemons: through their running supervisor (final: no restart), and those whose " +
+                                          "supervisor is gone (orphans) from their PID files; remove stale PID files.")
         {
             name, all, projectDir, session, force, stopGrace,
         };
@@ -39,6 +41,8 @@ internal static class StopCommand
             throw new UsageException("stop: give either a daemon NAME or --all (exactly one of them)");
 
         var store = ProjectState.Store(projectDir);
+        // Daemons whose supervisor answers are stopped by it (final); what is left here are orphans and stale files.
+        var viaSupervisor = await LiveStop.StopAsync(store.StateRoot, name, all, session);
         var entries = store.List()
             .Where(e => session is null || e.Info.OwnerId == session)
             .Where(e => all || e.Name == name)
@@ -46,6 +50,7 @@ internal static class StopCommand
         var scope = session is null ? "" : $" of session {session}";
         if (entries.Count == 0)
         {
+            if (viaSupervisor.Any) return viaSupervisor.ExitCode;
             if (all)
             {
                 Console.WriteLine($"nothing to stop: no PID files{scope} in {store.PidDir}");
@@ -62,6 +67,6 @@ internal static class StopCommand
             if (outcome.Kind is StopResult.Stopped or StopResult.Stale) Console.WriteLine(outcome.Message);
             else Console.Error.WriteLine($"actorsupervisor: {outcome.Message}");
         }
-        return outcomes.All(o => o.Kind is StopResult.Stopped or StopResult.Stale) ? ExitCodes.Ok : ExitCodes.Failure;
+        return outcomes.All(o => o.Kind is StopResult.Stopped or StopResult.Stale) && !viaSupervisor.Failed ? ExitCodes.Ok : ExitCodes.Failure;
     }
 }

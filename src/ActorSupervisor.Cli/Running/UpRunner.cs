@@ -33,6 +33,7 @@ internal static class UpRunner
     public static async Task<int> RunAsync(UpOptions options)
     {
         var plan = UpPlan.From(options);
+        UpControl.Check(options);
 
         // Signals are caught before the first daemon starts, so none can end us halfway through starting them.
         // Cancelling the default action keeps the runtime from exiting; the shutdown below is ours to run.
@@ -69,6 +70,7 @@ internal static class UpRunner
         try
         {
             supervisor = Supervisor.New(plan.Config, system, loggers);
+            await using var control = await UpControl.StartAsync(supervisor, plan, options, loggers);
             using var subscription = supervisor.Subscribe(view.StateChanged);
 
             // A signal is honoured at every moment, also while daemons are still starting (one that cannot launch

@@ -73,6 +73,7 @@ internal sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
     private bool _stopRequested;
     private bool _ending;
     private bool _pidFileRemoved;
+    private long _launchOrdered; // a Stopwatch timestamp, for the launch-latency metric
 
     public ITimerScheduler Timers { get; set; } = null!;
     public IStash Stash { get; set; } = null!;
@@ -158,6 +159,7 @@ internal sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
     private void Launch(DaemonProtocol.Launch launch)
     {
         _spec = launch.Spec;
+        _launchOrdered = System.Diagnostics.Stopwatch.GetTimestamp();
         _plan = launch.Plan;
         _generation = launch.Plan.Generation;
         _port = launch.Port;
@@ -249,6 +251,7 @@ internal sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
         }
 
         var generation = _generation;
+        Observability.SupervisorMetrics.Launched(Name, _session.SessionId, _launchOrdered);
         _process.Exit.PipeTo(Self, success: exit => new ProcessExited(generation, exit));
         if (_process.IsChild) SupervisionLog.Launched(_log, Name, _session.SessionId, _process.Pid, _port, generation);
         else SupervisionLog.Adopted(_log, Name, _session.SessionId, _process.Pid, _port, generation);
@@ -553,7 +556,7 @@ internal sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
         if (_probeInFlight || _process is null) return;
         _probeInFlight = true;
         var generation = _generation;
-        ProbeOnce().PipeTo(Self,
+        Observability.SupervisorMetrics.TimeProbe(ProbeOnce, Name, _session.SessionId).PipeTo(Self,
             success: result => new ProbeCompleted(generation, result),
             failure: e => new ProbeCompleted(generation, ProbeResult.Fail(e.Message)));
     }

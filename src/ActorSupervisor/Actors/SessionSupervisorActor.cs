@@ -69,6 +69,7 @@ public sealed class SessionSupervisorActor : ReceiveActor
         _context = new SessionContext(config, loggers);
         _claims = new PortClaims(_context.Config.StateRoot);
         _log = _context.SessionLogger();
+        Observability.SupervisorMetrics.Watch(Context.System);
 
         Receive<StartDaemon>(s => Start(s.Spec, Sender));
         Receive<RestartDaemon>(r => Restart(r.Name, r.Spec, Sender));
