@@ -53,6 +53,8 @@ using var onSigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => Abo
 using var onSigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => Abort(c, "SIGTERM", 143));
 AppDomain.CurrentDomain.ProcessExit += (_, _) => ctx.Cleanup();
 
+if (options.Peers) return ActorSupervisor.Benchmarks.Peers.PeersMode.RunAll(ctx, cli);
+
 Floor.Results? floor = null;
 SupervisorBench? bench = null;
 try
