@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Akka.Configuration;
 using Akka.Configuration.Hocon;
+using ActorSupervisor.Serialization;
 using ActorSupervisor.Daemons;
 
 namespace ActorSupervisor.Configuration;
@@ -13,11 +14,7 @@ namespace ActorSupervisor.Configuration;
 /// </summary>
 public static class SpecFile
 {
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        ReadCommentHandling = JsonCommentHandling.Skip,
-        AllowTrailingCommas = true,
-    };
+    private static readonly SpecJsonContext Json = SpecJsonContext.Default;
 
     public sealed record Contents(IReadOnlyList<DaemonSpec> Specs, Config Settings);
 
@@ -39,7 +36,7 @@ public static class SpecFile
         List<DaemonSpec?>? specs;
         try
         {
-            specs = JsonSerializer.Deserialize<List<DaemonSpec?>>(json, Json);
+            specs = JsonSerializer.Deserialize(json, Json.ListDaemonSpec);
         }
         catch (JsonException e)
         {
@@ -87,7 +84,7 @@ public static class SpecFile
                 if (!first) json.Append(',');
                 first = false;
                 // NTM's names are snake_case; HOCON habit is kebab-case. Both are accepted.
-                json.Append(JsonSerializer.Serialize(key.Replace('-', '_'))).Append(':');
+                json.Append(JsonSerializer.Serialize(key.Replace('-', '_'), Json.String)).Append(':');
                 WriteJson(item, json);
             }
             json.Append('}');
@@ -109,7 +106,7 @@ public static class SpecFile
             var text = value.GetString();
             if (text is null) json.Append("null");
             else if (long.TryParse(text, out _) || text is "true" or "false") json.Append(text);
-            else json.Append(JsonSerializer.Serialize(text));
+            else json.Append(JsonSerializer.Serialize(text, Json.String));
         }
     }
 
