@@ -13,6 +13,8 @@ if (args is ["--hello-child"])
 // The idle floor's child mode: a plain .NET prober, measured from outside like the supervisor.
 if (args is ["--probe-child", var portsFile, var intervalMs])
     return await ProbeChild.RunAsync(portsFile, int.Parse(intervalMs, CultureInfo.InvariantCulture));
+if (args is ["--probe-child-prober", var proberPortsFile, var proberIntervalMs])
+    return await ProbeChild.RunProberAsync(proberPortsFile, int.Parse(proberIntervalMs, CultureInfo.InvariantCulture));
 
 Options options;
 try
