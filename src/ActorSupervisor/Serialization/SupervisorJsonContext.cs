@@ -17,7 +17,7 @@ namespace ActorSupervisor.Serialization;
     ReadCommentHandling = JsonCommentHandling.Skip,
     AllowTrailingCommas = true)]
 [JsonSerializable(typeof(PidFileInfo))]
-public sealed partial class PidFileJsonContext : JsonSerializerContext;
+internal sealed partial class PidFileJsonContext : JsonSerializerContext;
 
 /// <summary>Spec files: a JSON array of specs, comments and trailing commas tolerated; strings for the HOCON-to-JSON writer.</summary>
 [JsonSourceGenerationOptions(
@@ -25,4 +25,4 @@ public sealed partial class PidFileJsonContext : JsonSerializerContext;
     AllowTrailingCommas = true)]
 [JsonSerializable(typeof(List<DaemonSpec?>))]
 [JsonSerializable(typeof(string))]
-public sealed partial class SpecJsonContext : JsonSerializerContext;
+internal sealed partial class SpecJsonContext : JsonSerializerContext;
