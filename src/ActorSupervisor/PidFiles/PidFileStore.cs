@@ -1,5 +1,5 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
+using ActorSupervisor.Serialization;
 
 namespace ActorSupervisor.PidFiles;
 
@@ -13,13 +13,8 @@ public sealed class PidFileStore(string stateRoot)
     private const UnixFileMode DirMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
     private const UnixFileMode PrivateFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
-    public static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        ReadCommentHandling = JsonCommentHandling.Skip,
-        AllowTrailingCommas = true,
-    };
+    /// <summary>The PID file format's options (source-generated: see <see cref="PidFileJsonContext"/>).</summary>
+    public static readonly JsonSerializerOptions Json = PidFileJsonContext.Default.Options;
 
     public string StateRoot { get; } = stateRoot;
     public string PidDir => Path.Combine(StateRoot, "pids");
@@ -48,7 +43,7 @@ public sealed class PidFileStore(string stateRoot)
                        Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = PrivateFile,
                    }))
             {
-                JsonSerializer.Serialize(stream, info, Json);
+                JsonSerializer.Serialize(stream, info, PidFileJsonContext.Default.PidFileInfo);
             }
             File.Move(temp, path, overwrite: true);
         }
@@ -65,7 +60,7 @@ public sealed class PidFileStore(string stateRoot)
         try
         {
             using var stream = File.OpenRead(path);
-            var info = JsonSerializer.Deserialize<PidFileInfo>(stream, Json);
+            var info = JsonSerializer.Deserialize(stream, PidFileJsonContext.Default.PidFileInfo);
             return info is { Pid: > 0 } ? info : null;
         }
         catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException)
