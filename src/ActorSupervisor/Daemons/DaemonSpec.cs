@@ -97,6 +97,9 @@ public sealed record DaemonSpec
     /// <summary>A dotenv file (KEY=VALUE lines) read at each launch: absolute, or relative to the work dir.</summary>
     [JsonPropertyName("env_file"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public string? EnvFile { get; init; }
 
+    /// <summary>Where in a cluster it may run: {"node": N} or {"role": R}; unset, any node. Ignored outside a cluster.</summary>
+    [JsonPropertyName("placement"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public DaemonPlacement? Placement { get; init; }
+
     public bool WantsPort => NeedsPort || DefaultPort != 0 || !string.IsNullOrEmpty(PortFlag);
 
     public bool HasHealthCheck => !string.IsNullOrEmpty(HealthUrl) || HealthCmd is { Count: > 0 }
