@@ -20,6 +20,7 @@ internal static class Program
             UpCommand.Create(),
             StatusCommand.Create(),
             StopCommand.Create(),
+            Cluster.ClusterCli.RestartCommand(),
             DemoDaemonCommand.Create(),
             new HelpOption(),
             new VersionOption(),

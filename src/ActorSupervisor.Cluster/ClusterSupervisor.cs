@@ -54,6 +54,8 @@ public sealed class ClusterSupervisor
             && !system.Settings.ProviderClass.StartsWith(typeof(Akka.Cluster.ClusterActorRefProvider).FullName!, StringComparison.Ordinal))
             throw new InvalidOperationException("a clustered supervisor needs an ActorSystem whose provider is the cluster (ClusterHocon.For)");
         var settings = PlacementSettings.From(system.Settings.Config);
+        // Every node needs its replicator running, not only the coordinator's: it is started on first use.
+        Akka.DistributedData.DistributedData.Get(system);
         var role = ClusterHocon.SessionRole(sessionId);
         var managerName = PlacementCoordinatorActor.ManagerName(sessionId);
 

@@ -22,6 +22,7 @@ internal static class StatusCommand
         };
         command.SetAction((parse, _) => Guarded.Run(() =>
         {
+            if (Cluster.ClusterCli.Find(parse.GetValue(projectDir)!, null) is { } node) return Cluster.ClusterCli.StatusAsync(node, parse.GetValue(json));
             var entries = ProjectState.Store(parse.GetValue(projectDir)!).List();
             if (parse.GetValue(json)) WriteJson(entries);
             else WriteTable(entries, parse.GetValue(projectDir)!);

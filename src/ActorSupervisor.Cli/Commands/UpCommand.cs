@@ -27,6 +27,8 @@ internal static class UpCommand
         {
             specs, projectDir, session, healthInterval, maxRestarts, backoffMin, backoffMax, stopGrace,
         };
+        var cluster = new Cluster.ClusterFlags();
+        cluster.AddTo(command);
         command.SetAction((parse, _) => Guarded.Run(() => UpRunner.RunAsync(new UpOptions(
             parse.GetValue(specs),
             parse.GetValue(projectDir)!,
@@ -35,7 +37,7 @@ internal static class UpCommand
             parse.GetValue(maxRestarts),
             parse.GetValue(backoffMin),
             parse.GetValue(backoffMax),
-            parse.GetValue(stopGrace)))));
+            parse.GetValue(stopGrace)) { Cluster = cluster.Read(parse) })));
         return command;
     }
 }

@@ -9,4 +9,8 @@ internal sealed record UpOptions(
     int? MaxRestarts,
     TimeSpan? BackoffMin,
     TimeSpan? BackoffMax,
-    TimeSpan? StopGrace);
+    TimeSpan? StopGrace)
+{
+    /// <summary>--cluster-bind and friends: null runs a supervisor on its own (no remoting loaded).</summary>
+    public ActorSupervisor.Cluster.ClusterNodeOptions? Cluster { get; init; }
+}

@@ -82,7 +82,13 @@ internal sealed class NodeAgentActor : ReceiveActor, IWithTimers
             _lease.Grant(DateTimeOffset.UtcNow);
             Register();
         });
-        Receive<ClusterEvent.IMemberEvent>(_ => { });
+        Receive<ClusterEvent.IMemberEvent>(e =>
+        {
+            // Downed, or on its way out without having asked to leave: its daemons stop now.
+            if (e.Member.UniqueAddress == _cluster.SelfUniqueAddress && _up && !_leaving
+                && e is ClusterEvent.MemberDowned or ClusterEvent.MemberRemoved or ClusterEvent.MemberExited)
+                Fence($"node {_setup.Node} was {(e is ClusterEvent.MemberDowned ? "downed" : "removed from the cluster")}");
+        });
         Receive<FenceCheck>(_ => CheckStanding());
         Receive<RegisterTick>(_ =>
         {
@@ -136,7 +142,7 @@ internal sealed class NodeAgentActor : ReceiveActor, IWithTimers
 
     protected override void PreStart()
     {
-        _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.MemberUp));
+        _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.IMemberEvent));
         Context.System.EventStream.Subscribe(Self, typeof(SupervisorEvents.DaemonStateChanged));
         Timers.StartPeriodicTimer("fence", FenceCheck.Instance, _setup.Settings.FenceCheckInterval);
         Timers.StartPeriodicTimer("register", RegisterTick.Instance, _setup.Settings.RetryInterval);
@@ -167,13 +173,13 @@ internal sealed class NodeAgentActor : ReceiveActor, IWithTimers
     private void CheckStanding()
     {
         if (!_up || _leaving) return;
-        var self = _cluster.SelfMember;
-        if (self.Status is MemberStatus.Down or MemberStatus.Removed or MemberStatus.Exiting || _cluster.IsTerminated)
+        if (_cluster.IsTerminated)
         {
-            Fence($"node {_setup.Node} was removed from the cluster");
+            Fence($"node {_setup.Node} has left the cluster");
             return;
         }
         var state = _cluster.State;
+        var self = state.Members.FirstOrDefault(m => m.UniqueAddress == _cluster.SelfUniqueAddress);
         var role = ClusterHocon.SessionRole(_setup.SessionId);
         // state.Members is sorted by address, the order keep-majority breaks ties with.
         var members = state.Members.Where(m => m.HasRole(role))
@@ -185,7 +191,7 @@ internal sealed class NodeAgentActor : ReceiveActor, IWithTimers
         var lost = _lease.Check(now, good);
         if (lost && !_fenced)
             Fence($"node {_setup.Node} has not seen a majority of the cluster for {_lease.SinceGood(now).TotalSeconds:0.0}s");
-        else if (!lost && good && _fenced && self.Status == MemberStatus.Up)
+        else if (!lost && good && _fenced && self?.Status == MemberStatus.Up)
         {
             _fenced = false;
             _log.Warning("node {0} is back in good standing; asking for its daemons again", _setup.Node);

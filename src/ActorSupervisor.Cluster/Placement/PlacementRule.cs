@@ -70,3 +70,14 @@ internal static class Placer
             .ThenBy(n => n.Name, StringComparer.Ordinal)
             .FirstOrDefault();
 }
+
+/// <summary>The cluster's checks of a set of specs, for callers that want them before anything starts (the CLI's `up`).</summary>
+public static class ClusterSpecs
+{
+    /// <summary>Throws <see cref="InvalidSpecException"/> naming each spec's bad placement field and value.</summary>
+    public static void EnsureValid(IEnumerable<DaemonSpec> specs, string source)
+    {
+        var problems = specs.SelectMany(s => PlacementRule.Problems(s).Select(p => p with { Field = $"{s.Name}.{p.Field}" })).ToList();
+        if (problems.Count > 0) throw new InvalidSpecException(source, problems);
+    }
+}
