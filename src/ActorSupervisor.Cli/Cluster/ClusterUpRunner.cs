@@ -46,6 +46,7 @@ internal static class ClusterUpRunner
         var system = ActorSystem.Create(node.SystemName, CliSettings.WithFallback(ClusterHocon.For(node, session)).WithFallback(UpRunner.AkkaSettings));
         using var loggers = LoggerFactory.Create(b => b.AddProvider(new DiagnosticsLoggerProvider()).SetMinimumLevel(LogLevel.Warning));
         var stateRoot = plan.Config.StateRoot;
+        RemoveStalePidFiles(plan.Config);
         var refused = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         try
         {
@@ -103,6 +104,22 @@ internal static class ClusterUpRunner
         {
             NodeEndpointFile.Remove(stateRoot, session);
             await system.Terminate();
+        }
+    }
+
+    /// <summary>
+    /// A node killed with SIGKILL leaves the PID files of its movable daemons (which died with it by their parent-death
+    /// signal, and run elsewhere now). The node's next `up` removes this session's files whose process is gone; it
+    /// never touches a live one (a pinned daemon waiting to be adopted) or another session's.
+    /// </summary>
+    private static void RemoveStalePidFiles(SupervisorConfig config)
+    {
+        var store = new ActorSupervisor.PidFiles.PidFileStore(config.StateRoot);
+        foreach (var entry in store.List().Where(e => e.Info.OwnerId == config.SessionId && !e.Info.IsAlive))
+        {
+            // Its lock too, if nobody holds it (taking it and letting go unlinks it).
+            using (ActorSupervisor.PidFiles.DaemonLock.TryAcquire(store.LockPathFor(entry.Name, config.SessionId))) { }
+            store.Remove(entry.Name, config.SessionId, entry.Info.Pid);
         }
     }
 
