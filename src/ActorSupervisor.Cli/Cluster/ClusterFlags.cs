@@ -10,21 +10,19 @@ namespace ActorSupervisor.Cli.Cluster;
 /// </summary>
 internal sealed class ClusterFlags
 {
-    private readonly Option<ClusterEndpoint?> _bind = new("--cluster-bind")
+    private readonly Option<string?> _bind = new("--cluster-bind")
     {
         Description = "Make this supervisor a cluster member listening on HOST:PORT (Akka.Remote over TCP). With it, the specs " +
                       "are offered to the whole cluster and placed per their `placement`; see docs/cluster.md.",
         HelpName = "HOST:PORT",
-        CustomParser = r => Endpoint(r, "--cluster-bind"),
     };
 
-    private readonly Option<ClusterEndpoint[]> _seeds = new("--seed")
+    private readonly Option<string[]> _seeds = new("--seed")
     {
         Description = "A seed node to join through (repeat for several). A node whose own address is the first seed starts the cluster.",
         HelpName = "HOST:PORT",
         Arity = ArgumentArity.OneOrMore,
         AllowMultipleArgumentsPerToken = false,
-        CustomParser = r => r.Tokens.Select(t => Endpoint(r, "--seed", t.Value)).OfType<ClusterEndpoint>().ToArray(),
     };
 
     private readonly Option<string?> _node = new("--node")
@@ -50,36 +48,37 @@ internal sealed class ClusterFlags
         command.Options.Add(_roles);
         command.Validators.Add(result =>
         {
-            var bind = result.GetResult(_bind) is not null;
-            var node = result.GetResult(_node) is not null;
-            if (bind && !node) result.AddError("--cluster-bind: a cluster member needs --node NAME");
-            if (!bind && node) result.AddError("--node: only a cluster member has a node name (add --cluster-bind HOST:PORT)");
-            if (!bind && result.GetResult(_seeds) is not null) result.AddError("--seed: only a cluster member joins seeds (add --cluster-bind HOST:PORT)");
-            if (!bind && result.GetResult(_roles) is not null) result.AddError("--roles: only a cluster member has roles (add --cluster-bind HOST:PORT)");
-            if (!bind || !node) return;
-            var options = Read(result);
-            foreach (var problem in options?.Problems() ?? []) result.AddError($"{problem.Field}: '{problem.Value}' {problem.Problem}");
+            var bindText = result.GetValue(_bind);
+            var node = result.GetValue(_node);
+            var seeds = result.GetValue(_seeds) ?? [];
+            var roles = result.GetValue(_roles) ?? [];
+            var bind = bindText is null ? null : Endpoint(result, "--cluster-bind", bindText);
+            var seedEndpoints = seeds.Select(s => Endpoint(result, "--seed", s)).ToList();
+            if (bindText is not null && node is null) result.AddError("--cluster-bind: a cluster member needs --node NAME");
+            if (bindText is null && node is not null) result.AddError("--node: only a cluster member has a node name (add --cluster-bind HOST:PORT)");
+            if (bindText is null && seeds.Length > 0) result.AddError("--seed: only a cluster member joins seeds (add --cluster-bind HOST:PORT)");
+            if (bindText is null && roles.Length > 0) result.AddError("--roles: only a cluster member has roles (add --cluster-bind HOST:PORT)");
+            if (bind is null || node is null || seedEndpoints.Any(s => s is null)) return;
+            var options = new ClusterNodeOptions { NodeName = node, Bind = bind, Seeds = seedEndpoints!, Roles = roles };
+            foreach (var problem in options.Problems()) result.AddError($"{problem.Field}: '{problem.Value}' {problem.Problem}");
         });
     }
 
-    /// <summary>The node's options, or null without --cluster-bind (then nothing about clustering is loaded).</summary>
-    public ClusterNodeOptions? Read(ParseResult parse) => Read(parse.CommandResult);
-
-    private ClusterNodeOptions? Read(CommandResult result)
+    /// <summary>The node's options (checked by the validator), or null without --cluster-bind: then nothing about clustering is loaded.</summary>
+    public ClusterNodeOptions? Read(ParseResult parse)
     {
-        if (result.GetValue(_bind) is not { } bind || result.GetValue(_node) is not { } node) return null;
+        if (parse.GetValue(_bind) is not { } bind || parse.GetValue(_node) is not { } node) return null;
         return new ClusterNodeOptions
         {
             NodeName = node,
-            Bind = bind,
-            Seeds = result.GetValue(_seeds) ?? [],
-            Roles = result.GetValue(_roles) ?? [],
+            Bind = ClusterEndpoint.TryParse(bind, out _)!,
+            Seeds = (parse.GetValue(_seeds) ?? []).Select(s => ClusterEndpoint.TryParse(s, out _)!).ToList(),
+            Roles = parse.GetValue(_roles) ?? [],
         };
     }
 
-    private static ClusterEndpoint? Endpoint(ArgumentResult result, string flag, string? token = null)
+    private static ClusterEndpoint? Endpoint(CommandResult result, string flag, string text)
     {
-        var text = token ?? (result.Tokens.Count > 0 ? result.Tokens[^1].Value : "");
         var endpoint = ClusterEndpoint.TryParse(text, out var error);
         if (endpoint is null) result.AddError($"{flag}: '{text}' {error}");
         return endpoint;

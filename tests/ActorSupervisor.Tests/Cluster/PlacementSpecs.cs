@@ -57,7 +57,7 @@ public sealed class PlacementSpecs
         Assert.Contains(bad, p => p.Field == "placement.node" && p.Value == "../etc");
         var empty = PlacementRule.Problems(Spec("x", new DaemonPlacement()));
         Assert.Contains(empty, p => p.Field == "placement");
-        var e = Assert.Throws<InvalidSpecException>(() => ClusterSpecs.EnsureValid([Spec("x", new DaemonPlacement { Role = "a b" })], "Spec file s.json"));
+        var e = Assert.Throws<InvalidSpecException>(() => ActorSupervisor.Cluster.Placement.ClusterSpecs.EnsureValid([Spec("x", new DaemonPlacement { Role = "a b" })], "Spec file s.json"));
         Assert.Contains("x.placement.role", e.Message);
         Assert.Contains("a b", e.Message);
     }
