@@ -43,6 +43,8 @@ public sealed record ClusterNodeOptions
         foreach (var role in Roles)
             if (!Validation.IsSafeName(role))
                 problems.Add(new SpecProblem("--roles", role, "each role must be 1 to 64 of [A-Za-z0-9._-], not starting with '.' or '-'"));
+        foreach (var role in Roles.Where(r => r.StartsWith(Configuration.ClusterHocon.ReservedRolePrefix, StringComparison.Ordinal)))
+            problems.Add(new SpecProblem("--roles", role, $"must not start with '{Configuration.ClusterHocon.ReservedRolePrefix}' (reserved)"));
         if (Roles.Distinct(StringComparer.Ordinal).Count() != Roles.Count)
             problems.Add(new SpecProblem("--roles", string.Join(',', Roles), "names a role twice"));
         foreach (var seed in Seeds)

@@ -16,10 +16,12 @@ public static class ClusterHocon
     public static Config Defaults { get; } = Load();
 
     /// <summary>
-    /// The role every node of a session carries, so a session's coordinator runs only on its own nodes. A colon can never
-    /// appear in a role a person gives (roles follow the name rule), so it cannot collide with one.
+    /// The role every node of a session carries, so a session's coordinator runs only on its own nodes. Roles a person
+    /// gives may not start with <see cref="ReservedRolePrefix"/>, so it cannot collide with one.
     /// </summary>
-    public static string SessionRole(string sessionId) => $"session:{sessionId}";
+    public static string SessionRole(string sessionId) => $"{ReservedRolePrefix}session.{sessionId}";
+
+    public const string ReservedRolePrefix = "actorsupervisor.";
 
     /// <summary>Akka's address of a node, from its endpoint.</summary>
     public static string AkkaAddress(string systemName, ClusterEndpoint endpoint) => $"akka.tcp://{systemName}@{endpoint}";

@@ -145,13 +145,14 @@ public sealed class PlacementSpecs
     {
         var options = new ClusterNodeOptions
         {
-            NodeName = "-n", Bind = new ClusterEndpoint("127.0.0.1", 0), Roles = ["gpu", "gpu", "a:b"],
+            NodeName = "-n", Bind = new ClusterEndpoint("127.0.0.1", 0), Roles = ["gpu", "gpu", "a:b", "actorsupervisor.x"],
             Seeds = [new ClusterEndpoint("127.0.0.1", 0)],
         };
         var problems = options.Problems();
         Assert.Contains(problems, p => p.Field == "--node" && p.Value == "-n");
         Assert.Contains(problems, p => p.Field == "--roles" && p.Value == "a:b");
         Assert.Contains(problems, p => p.Field == "--roles" && p.Problem.Contains("twice"));
+        Assert.Contains(problems, p => p.Field == "--roles" && p.Value == "actorsupervisor.x");
         Assert.Contains(problems, p => p.Field == "--seed" && p.Value == "127.0.0.1:0");
     }
 
@@ -167,7 +168,7 @@ public sealed class PlacementSpecs
         Assert.Equal(4053, config.GetInt("akka.remote.dot-netty.tcp.port"));
         Assert.Equal(["akka.tcp://actorsupervisor@127.0.0.1:4053", "akka.tcp://actorsupervisor@10.0.0.2:4053"],
             config.GetStringList("akka.cluster.seed-nodes"));
-        Assert.Equal(["session:s1", "gpu"], config.GetStringList("akka.cluster.roles"));
+        Assert.Equal(["actorsupervisor.session.s1", "gpu"], config.GetStringList("akka.cluster.roles"));
         Assert.Equal("keep-majority", config.GetString("akka.cluster.split-brain-resolver.active-strategy"));
         var settings = PlacementSettings.From(config);
         // The safety margin docs/cluster.md states: a lost node fences before its daemons may move.
