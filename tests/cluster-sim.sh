@@ -16,18 +16,19 @@ PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done; for p in "${PIDS[@]}"; do while kill -0 "$p" 2>/dev/null; do sleep 0.2; done; done; rm -rf "$WORK"; }
 trap cleanup EXIT
 now() { date +%s.%N; }
-specs() { python3 -c "import json,sys; print(json.dumps([{'name': f'{sys.argv[1]}-{i}', 'command': '/bin/sleep', 'args': ['86400']} for i in range(int(sys.argv[2]))]))" "$1" "$2"; }
+# HOCON spec files: the daemons, and (SIM_HOCON) cluster settings, e.g. a more tolerant failure detector on a loaded machine.
+specs() { python3 -c "import json,sys; print(sys.argv[3] + '\nactorsupervisor.daemons = ' + json.dumps([{'name': f'{sys.argv[1]}-{i}', 'command': '/bin/sleep', 'args': ['86400']} for i in range(int(sys.argv[2]))]))" "$1" "$2" "${SIM_HOCON:-}"; }
 running() { "$CLI" status --json --project-dir "$1" 2>/dev/null | python3 -c "import json,sys; print(sum(1 for d in json.load(sys.stdin) if d['state']=='running'))" 2>/dev/null || echo 0; }
 rss() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 
 # A plain supervisor with the same D daemons, for the cost of clustering.
-mkdir -p "$WORK/plain"; specs plain "$DAEMONS" > "$WORK/plain/specs.json"
-"$CLI" up --specs "$WORK/plain/specs.json" --project-dir "$WORK/plain" --session plain >/dev/null 2>&1 & PLAIN=$!; PIDS+=($PLAIN)
+mkdir -p "$WORK/plain"; specs plain "$DAEMONS" > "$WORK/plain/specs.conf"
+"$CLI" up --specs "$WORK/plain/specs.conf" --project-dir "$WORK/plain" --session plain >/dev/null 2>&1 & PLAIN=$!; PIDS+=($PLAIN)
 
 start=$(now)
 for i in $(seq 1 "$NODES"); do
-  dir="$WORK/n$i"; mkdir -p "$dir"; specs "n$i" "$DAEMONS" > "$dir/specs.json"
-  "$CLI" up --specs "$dir/specs.json" --project-dir "$dir" --session sim --cluster-bind "127.0.0.1:$((BASE+i))" \
+  dir="$WORK/n$i"; mkdir -p "$dir"; specs "n$i" "$DAEMONS" > "$dir/specs.conf"
+  "$CLI" up --specs "$dir/specs.conf" --project-dir "$dir" --session sim --cluster-bind "127.0.0.1:$((BASE+i))" \
     --seed "127.0.0.1:$((BASE+1))" --node "n$i" > "$dir/out" 2> "$dir/err" &
   PIDS+=($!)
 done

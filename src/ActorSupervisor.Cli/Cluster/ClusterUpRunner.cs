@@ -43,7 +43,13 @@ internal static class ClusterUpRunner
 
         var view = UpView.ForConsole();
         view.Starting(plan.Config, options.SpecsPath is null ? "none (runs what the cluster places here)" : plan.Source, specs.Count);
-        var system = ActorSystem.Create(node.SystemName, CliSettings.WithFallback(ClusterHocon.For(node, session)).WithFallback(UpRunner.AkkaSettings));
+        // A HOCON spec file may tune the cluster too (failure detector, split-brain resolver, actorsupervisor.cluster).
+        var fileSettings = options.SpecsPath is { } path && (path.EndsWith(".conf", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".hocon", StringComparison.OrdinalIgnoreCase))
+            ? ActorSupervisor.Configuration.SpecFile.Load(path).Settings
+            : Akka.Configuration.Config.Empty;
+        var system = ActorSystem.Create(node.SystemName,
+            CliSettings.WithFallback(ClusterHocon.NodeSettings(node, session)).WithFallback(fileSettings)
+                .WithFallback(ClusterHocon.Defaults).WithFallback(UpRunner.AkkaSettings));
         using var loggers = LoggerFactory.Create(b => b.AddProvider(new DiagnosticsLoggerProvider()).SetMinimumLevel(LogLevel.Warning));
         var stateRoot = plan.Config.StateRoot;
         RemoveStalePidFiles(plan.Config);

@@ -31,7 +31,10 @@ public static class ClusterHocon
         [SessionRole(sessionId), .. options.Roles];
 
     /// <summary>The node's settings over the defaults.</summary>
-    public static Config For(ClusterNodeOptions options, string sessionId)
+    public static Config For(ClusterNodeOptions options, string sessionId) => NodeSettings(options, sessionId).WithFallback(Defaults);
+
+    /// <summary>Only what the node's options say (address, seeds, roles), for a caller that puts its own HOCON between it and <see cref="Defaults"/>.</summary>
+    public static Config NodeSettings(ClusterNodeOptions options, string sessionId)
     {
         var hocon = new StringBuilder();
         hocon.Append("akka.remote.dot-netty.tcp.hostname = ").AppendLine(Quote(options.Bind.Host));
@@ -44,7 +47,7 @@ public static class ClusterHocon
         hocon.Append("akka.cluster.roles = [")
             .Append(string.Join(", ", Roles(options, sessionId).Select(Quote)))
             .AppendLine("]");
-        return ConfigurationFactory.ParseString(hocon.ToString()).WithFallback(Defaults);
+        return ConfigurationFactory.ParseString(hocon.ToString());
     }
 
     // Hosts and roles are checked (ClusterNodeOptions.Problems) before they get here; quoting keeps ':' and '.' literal.
