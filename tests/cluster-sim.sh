@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The cluster simulation of docs/cluster.md: N member processes (`up --cluster-bind`) on 127.0.0.1, each with its
-# own project dir and D daemons (/bin/sleep, no health check) of its own in the specs it brings, so N x D daemons in
+# own project dir and D daemons (/bin/sleep 1d, no health check) of its own in the specs it brings, so N x D daemons in
 # one session. Prints: time to converge (first node started -> every daemon running), time to re-place a dead node's
 # daemons (kill -9 of a node that is not the oldest -> every daemon running again), and each node's RSS against a
 # plain `up` of D daemons. Stops everything and leaves nothing behind. Usage: tests/cluster-sim.sh [NODES] [DAEMONS]
@@ -17,8 +17,8 @@ cleanup() { for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done;
 trap cleanup EXIT
 now() { date +%s.%N; }
 # HOCON spec files: the daemons, and (SIM_HOCON) cluster settings, e.g. a more tolerant failure detector on a loaded machine.
-specs() { python3 -c "import json,sys; print(sys.argv[3] + '\nactorsupervisor.daemons = ' + json.dumps([{'name': f'{sys.argv[1]}-{i}', 'command': '/bin/sleep', 'args': ['86400']} for i in range(int(sys.argv[2]))]))" "$1" "$2" "${SIM_HOCON:-}"; }
-running() { "$CLI" status --json --project-dir "$1" 2>/dev/null | python3 -c "import json,sys; print(sum(1 for d in json.load(sys.stdin) if d['state']=='running'))" 2>/dev/null || echo 0; }
+specs() { python3 -c "import json,sys; print(sys.argv[3] + '\nactorsupervisor.daemons = ' + json.dumps([{'name': f'{sys.argv[1]}-{i}', 'command': '/bin/sleep', 'args': ['1d']} for i in range(int(sys.argv[2]))]))" "$1" "$2" "${SIM_HOCON:-}"; }
+running() { "$CLI" status --json --project-dir "$1" 2>/dev/null | python3 -c "import json,sys; print(sum(1 for d in json.load(sys.stdin) if d['state']=='running' and d['reason'] is None))" 2>/dev/null || echo 0; }
 rss() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 
 # A plain supervisor with the same D daemons, for the cost of clustering.
@@ -49,5 +49,5 @@ kill -9 "${PIDS[$victim]}"
 killed=$(now)
 until [ "$(running "$WORK/n1")" -ge "$TOTAL" ]; do sleep 0.5; done
 echo "re-place after kill -9 of n$victim: $(echo "$(now) - $killed" | bc)s ($DAEMONS daemons moved)"
-dups=$(ps -eo args | grep -c '^/bin/sleep 86400$' || true)
+dups=$(ps -eo args | grep -c '^/bin/sleep 1d$' || true)
 echo "sleep processes now: $dups (expect $((TOTAL + DAEMONS)) = cluster $TOTAL + plain $DAEMONS)"
