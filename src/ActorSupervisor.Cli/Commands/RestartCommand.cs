@@ -18,7 +18,13 @@ internal static class RestartCommand
         };
         foreach (var option in target.All) command.Add(option);
         command.SetAction((parse, ct) => Guarded.Run(() =>
-            LiveCommands.DaemonCommand(target.From(parse), parse.GetValue(name)!, "restart", "restarted", ct)));
+        {
+            var where = target.From(parse);
+            // A cluster member of this project acts where the daemon runs, on whichever node that is.
+            return Cluster.ClusterCli.Find(where.ProjectDir, where.Session) is { } node
+                ? Cluster.ClusterCli.OrderAsync(node, [parse.GetValue(name)!], n => new ActorSupervisor.Cluster.Protocol.ClusterCommands.Restart(n), "restarted")
+                : LiveCommands.DaemonCommand(where, parse.GetValue(name)!, "restart", "restarted", ct);
+        }));
         return command;
     }
 }

@@ -24,6 +24,9 @@ internal static class StatusCommand
         };
         command.SetAction((parse, ct) => Guarded.Run(async () =>
         {
+            // A cluster member of this project answers for the whole cluster, every daemon with its node.
+            if (Cluster.ClusterCli.Find(parse.GetValue(projectDir)!, parse.GetValue(session)) is { } node)
+                return await Cluster.ClusterCli.StatusAsync(node, parse.GetValue(json));
             // The running supervisors first (every state, restarts, failures); the PID files when none answers.
             if (await LiveStatus.TryShowAsync(ProjectState.Store(parse.GetValue(projectDir)!).StateRoot, parse.GetValue(session),
                     parse.GetValue(json), ct)) return ExitCodes.Ok;

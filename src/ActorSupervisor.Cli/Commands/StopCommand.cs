@@ -40,6 +40,8 @@ internal static class StopCommand
         if (string.IsNullOrEmpty(name) == !all)
             throw new UsageException("stop: give either a daemon NAME or --all (exactly one of them)");
 
+        if (Cluster.ClusterCli.Find(projectDir, session) is { } node)
+            return await Cluster.ClusterCli.OrderAsync(node, all ? [] : [name!], n => new ActorSupervisor.Cluster.Protocol.ClusterCommands.Stop(n), "stopped");
         var store = ProjectState.Store(projectDir);
         // Daemons whose supervisor answers are stopped by it (final); what is left here are orphans and stale files.
         var viaSupervisor = await LiveStop.StopAsync(store.StateRoot, name, all, session);

@@ -35,6 +35,8 @@ internal static class UpCommand
         {
             specs, projectDir, session, healthInterval, maxRestarts, backoffMin, backoffMax, stopGrace, http, tokenFile,
         };
+        var cluster = new Cluster.ClusterFlags();
+        cluster.AddTo(command);
         command.SetAction((parse, _) => Guarded.Run(() => UpRunner.RunAsync(new UpOptions(
             parse.GetValue(specs),
             parse.GetValue(projectDir)!,
@@ -43,7 +45,10 @@ internal static class UpCommand
             parse.GetValue(maxRestarts),
             parse.GetValue(backoffMin),
             parse.GetValue(backoffMax),
-            parse.GetValue(stopGrace)) { Http = parse.GetValue(http), TokenFile = parse.GetValue(tokenFile) })));
+            parse.GetValue(stopGrace))
+        {
+            Http = parse.GetValue(http), TokenFile = parse.GetValue(tokenFile), Cluster = cluster.Read(parse),
+        })));
         return command;
     }
 }

@@ -16,4 +16,6 @@ internal sealed record UpOptions(
 
     /// <summary>--token-file: the token TCP requests must carry.</summary>
     public string? TokenFile { get; init; }
+    /// <summary>--cluster-bind and friends: null runs a supervisor on its own (no remoting loaded).</summary>
+    public ActorSupervisor.Cluster.ClusterNodeOptions? Cluster { get; init; }
 }

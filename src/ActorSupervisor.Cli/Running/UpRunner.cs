@@ -17,7 +17,7 @@ internal static class UpRunner
 {
     // Akka's own log goes through Diagnostics (stderr or under the live table), never to stdout, which belongs to the
     // state lines. Only warnings and worse: the state changes themselves are what `up` reports.
-    private static readonly Config AkkaSettings = ConfigurationFactory.ParseString($$"""
+    internal static readonly Config AkkaSettings = ConfigurationFactory.ParseString($$"""
         akka {
           loggers = ["{{typeof(AkkaLogger).FullName}}, {{typeof(AkkaLogger).Assembly.GetName().Name}}"]
           loglevel = WARNING
@@ -32,6 +32,7 @@ internal static class UpRunner
 
     public static async Task<int> RunAsync(UpOptions options)
     {
+        if (options.Cluster is { } cluster) return await Cluster.ClusterUpRunner.RunAsync(options, cluster);
         var plan = UpPlan.From(options);
         UpControl.Check(options);
 

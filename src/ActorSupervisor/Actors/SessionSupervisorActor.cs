@@ -71,7 +71,11 @@ public sealed class SessionSupervisorActor : ReceiveActor
         _log = _context.SessionLogger();
         Observability.SupervisorMetrics.Watch(Context.System);
 
-        Receive<StartDaemon>(s => Start(s.Spec, Sender));
+        Receive<StartDaemon>(s =>
+        {
+            Start(s.Spec, Sender);
+            if (s.Carried is { } carried) CarryOn(s.Spec.Name, carried);
+        });
         Receive<RestartDaemon>(r => Restart(r.Name, r.Spec, Sender));
         Receive<ResumeDaemon>(r => Resume(r.Name, Sender));
         Receive<RemoveDaemon>(r => Remove(r.Name, Sender));
@@ -150,6 +154,16 @@ public sealed class SessionSupervisorActor : ReceiveActor
             return;
         }
         Begin(null, spec, replyTo);
+    }
+
+    /// <summary>A daemon just begun here keeps the counters it had where it ran before (see <see cref="StartDaemon.Carried"/>).</summary>
+    private void CarryOn(string name, ManagedDaemon carried)
+    {
+        if (!_slots.TryGetValue(name, out var slot) || slot.Record.Generation != 0 || slot.Record.EverLaunched) return;
+        slot.Record = slot.Record with
+        {
+            Snapshot = slot.Record.Snapshot with { Restarts = carried.Restarts, LastFailure = carried.LastFailure?.DeepCopy() },
+        };
     }
 
     private Exception? Refusal(DaemonSpec? spec)

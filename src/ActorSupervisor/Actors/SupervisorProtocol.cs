@@ -13,7 +13,14 @@ public static class SupervisorCommands
     /// Starts (or adopts) a daemon. Answered once its process is launched, with the snapshot; a daemon that waits for its
     /// dependencies is answered at once, state starting with the reason (pid 0).
     /// </summary>
-    public sealed record StartDaemon(DaemonSpec Spec);
+    public sealed record StartDaemon(DaemonSpec Spec)
+    {
+        /// <summary>
+        /// The daemon as it was where it ran before (a cluster moving it to this node): its restarts and last failure
+        /// carry on here instead of starting from zero.
+        /// </summary>
+        public ManagedDaemon? Carried { get; init; }
+    }
 
     /// <summary>
     /// Restarts a daemon on request: its process is stopped as for a stop (SIGTERM, grace, SIGKILL) and a new one is

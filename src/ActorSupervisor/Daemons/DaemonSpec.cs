@@ -101,6 +101,9 @@ public sealed record DaemonSpec
     /// <summary>A dotenv file (KEY=VALUE lines) read at each launch: absolute, or relative to the work dir.</summary>
     [JsonPropertyName("env_file"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public string? EnvFile { get; init; }
 
+    /// <summary>Where in a cluster it may run: {"node": N} or {"role": R}; unset, any node. Ignored outside a cluster.</summary>
+    [JsonPropertyName("placement"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public DaemonPlacement? Placement { get; init; }
+
     // Helpers, not fields: [JsonIgnore] keeps them out of snapshots and spec files, so that a spec written out reads
     // back (unknown keys are refused) and NTM sees only fields it knows.
     [JsonIgnore] public bool WantsPort => NeedsPort || DefaultPort != 0 || !string.IsNullOrEmpty(PortFlag);

@@ -1,0 +1,118 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Cluster.Tools.Singleton;
+using ActorSupervisor.Cluster.Actors;
+using ActorSupervisor.Cluster.Configuration;
+using ActorSupervisor.Cluster.Protocol;
+using ActorSupervisor.Daemons;
+
+namespace ActorSupervisor.Cluster;
+
+/// <summary>
+/// A node's part of a clustered session, over an ActorSystem whose provider is the cluster (see
+/// <see cref="ClusterHocon.For"/>) and the node's own session actor. It starts the session's placement coordinator
+/// (a cluster singleton), its proxy, and the node's agent, which runs what is placed here. Everything it answers is
+/// cluster-wide: status lists every daemon with its node, and stop/restart act where the daemon runs.
+/// </summary>
+public sealed class ClusterSupervisor
+{
+    private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(60);
+
+    private ClusterSupervisor(ActorSystem system, string sessionId, string node, IActorRef agent)
+    {
+        System = system;
+        SessionId = sessionId;
+        Node = node;
+        Agent = agent;
+    }
+
+    public ActorSystem System { get; }
+    public string SessionId { get; }
+    public string Node { get; }
+
+    /// <summary>
+    /// The node's agent. It answers <see cref="ClusterQueries"/> and <see cref="ClusterCommands"/> (also over
+    /// Akka.Remote, at <c>akka.tcp://SYSTEM@HOST:PORT/user/cluster-node-SESSION</c>), and the session protocol
+    /// (<c>SupervisorQueries.GetStatus</c>, <c>SupervisorCommands.StopDaemon</c>, ...) cluster-wide: hand it to code
+    /// written for a session actor.
+    /// </summary>
+    public IActorRef Agent { get; }
+
+    /// <summary>The agent's path on any node: what a remote tool sends to.</summary>
+    public static string AgentPath(string sessionId) => $"/user/{NodeAgentActor.ActorName(sessionId)}";
+
+    /// <summary>
+    /// Joins the node to the session: <paramref name="specs"/> are offered to the cluster (placed per their
+    /// <c>placement</c>, not necessarily here), and this node runs whatever is placed on it through
+    /// <paramref name="sessionActor"/>. The system must be a cluster member configured by <see cref="ClusterHocon.For"/>
+    /// (or the hosting extension).
+    /// </summary>
+    public static ClusterSupervisor Start(ActorSystem system, IActorRef sessionActor, string sessionId, string node,
+        IReadOnlyList<string> roles, IEnumerable<DaemonSpec>? specs = null)
+    {
+        if (system.Settings.ProviderClass != typeof(Akka.Cluster.ClusterActorRefProvider).FullName
+            && !system.Settings.ProviderClass.StartsWith(typeof(Akka.Cluster.ClusterActorRefProvider).FullName!, StringComparison.Ordinal))
+            throw new InvalidOperationException("a clustered supervisor needs an ActorSystem whose provider is the cluster (ClusterHocon.For)");
+        var settings = PlacementSettings.From(system.Settings.Config);
+        // Every node needs its replicator running, not only the coordinator's: it is started on first use.
+        Akka.DistributedData.DistributedData.Get(system);
+        var role = ClusterHocon.SessionRole(sessionId);
+        var managerName = PlacementCoordinatorActor.ManagerName(sessionId);
+
+        system.ActorOf(ClusterSingletonManager.Props(
+                PlacementCoordinatorActor.Props(sessionId, settings),
+                PoisonPill.Instance,
+                ClusterSingletonManagerSettings.Create(system).WithRole(role).WithSingletonName(PlacementCoordinatorActor.SingletonName)),
+            managerName);
+        var proxy = system.ActorOf(ClusterSingletonProxy.Props($"/user/{managerName}",
+                ClusterSingletonProxySettings.Create(system).WithRole(role).WithSingletonName(PlacementCoordinatorActor.SingletonName)
+                    .WithBufferSize(10000)),
+            $"{managerName}-proxy");
+        var agent = system.ActorOf(NodeAgentActor.Props(new NodeAgentActor.AgentSetup(sessionId, node, roles.ToList(), settings,
+            sessionActor, proxy, (specs ?? []).ToList())), NodeAgentActor.ActorName(sessionId));
+        return new ClusterSupervisor(system, sessionId, node, agent);
+    }
+
+    /// <summary>Every daemon of the session, with the node it runs on, live from the nodes.</summary>
+    public Task<ClusterReplies.ClusterStatus> StatusAsync(CancellationToken cancellationToken = default) =>
+        Agent.Ask<ClusterReplies.ClusterStatus>(ClusterQueries.GetClusterStatus.Instance, AskTimeout, cancellationToken);
+
+    /// <summary>Adds a daemon to the session; completes once it is launched where it was placed, or waits for a node.</summary>
+    public Task<ClusterReplies.ClusterDaemon> SubmitAsync(DaemonSpec spec, CancellationToken cancellationToken = default) =>
+        CommandAsync(new ClusterCommands.Submit(spec), spec.Name, cancellationToken);
+
+    public Task<ClusterReplies.ClusterDaemon> StopAsync(string name, CancellationToken cancellationToken = default) =>
+        CommandAsync(new ClusterCommands.Stop(name), name, cancellationToken);
+
+    public Task<ClusterReplies.ClusterDaemon> RestartAsync(string name, CancellationToken cancellationToken = default) =>
+        CommandAsync(new ClusterCommands.Restart(name), name, cancellationToken);
+
+    public Task<ClusterReplies.ClusterDaemon> ResumeAsync(string name, CancellationToken cancellationToken = default) =>
+        CommandAsync(new ClusterCommands.Resume(name), name, cancellationToken);
+
+    public Task<ClusterReplies.ClusterDaemon> RemoveAsync(string name, CancellationToken cancellationToken = default) =>
+        CommandAsync(new ClusterCommands.Remove(name), name, cancellationToken);
+
+    /// <summary>
+    /// Stops every daemon of this node and hands those that may run elsewhere to the other nodes, before the node leaves
+    /// the cluster. Runs in CoordinatedShutdown's service-stop phase when the hosting extension set this node up.
+    /// </summary>
+    public async Task<IReadOnlyList<ManagedDaemon>> LeaveAsync(CancellationToken cancellationToken = default)
+    {
+        var left = await Agent.Ask<NodeAgentActor.LeftNode>(NodeAgentActor.LeaveNode.Instance, AskTimeout, cancellationToken)
+            .ConfigureAwait(false);
+        return left.Stopped;
+    }
+
+    private async Task<ClusterReplies.ClusterDaemon> CommandAsync(object command, string name, CancellationToken cancellationToken)
+    {
+        var reply = await Agent.Ask<object>(command, AskTimeout, cancellationToken).ConfigureAwait(false);
+        return reply switch
+        {
+            ClusterReplies.ClusterDaemon d => d,
+            ClusterReplies.CommandFailed { NotFound: true } f => throw new KeyNotFoundException(f.Error),
+            ClusterReplies.CommandFailed f => throw new InvalidOperationException(f.Error),
+            _ => throw new InvalidOperationException($"unexpected reply for daemon '{name}': {reply.GetType().Name}"),
+        };
+    }
+}
