@@ -66,6 +66,9 @@ internal sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
     private int _port;
     private DaemonProcess? _process;
     private bool _probeInFlight;
+    private DaemonState _state = DaemonState.Starting; // the behaviour this actor is in, where a handler needs it
+    private HealthWatch? _watch;               // HTTP probes on the prober's own clock, when the URL allows
+    private DateTimeOffset? _reportedHealth;   // the last healthy time told to the session
     private int _failedProbes;
     private bool _completed;    // the run exited 0 and its restart policy ends the daemon there
     private string? _lastProbeError;
@@ -109,6 +112,7 @@ internal sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
     /// </summary>
     protected override void PostStop()
     {
+        StopWatching();
         if (_process is { HasExited: false } || _process?.GroupHasMembers() == true)
         {
             SupervisionLog.TornDown(_log, Name, _process.ProcessGroup, _session.SessionId, _generation);
@@ -261,18 +265,50 @@ internal sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
         if (_spec.HasHealthCheck)
         {
             Timers.StartSingleTimer(StartupTimedOut.Instance, StartupTimedOut.Instance, _settings.StartupTimeout);
-            Probe();
-            Timers.StartPeriodicTimer(HealthTick.Instance, HealthTick.Instance, StartupProbeInterval);
+            if (WatchableUrl() is { } url)
+            {
+                var self = Self; // captured here: the callback runs on the prober's thread
+                var (name, session) = (Name, _session.SessionId);
+                _watch = HttpProber.Shared.Watch(url, StartupProbeInterval, _settings.ProbeTimeout,
+                    result => self.Tell(new ProbeCompleted(generation, result)),
+                    (result, took) => Observability.SupervisorMetrics.RecordProbe(name, session, result.Healthy, took));
+                Timers.StartPeriodicTimer(LogCheck.Instance, LogCheck.Instance, LogCheckInterval);
+            }
+            else
+            {
+                Probe();
+                Timers.StartPeriodicTimer(HealthTick.Instance, HealthTick.Instance, StartupProbeInterval);
+            }
         }
         else
         {
             Timers.StartSingleTimer(Settled.Instance, Settled.Instance, _settings.SettleTime);
-            // A daemon with a probe checks its log on each health tick; one without gets a tick of its own.
-            Timers.StartPeriodicTimer(LogCheck.Instance, LogCheck.Instance, _settings.HealthInterval);
+            Timers.StartPeriodicTimer(LogCheck.Instance, LogCheck.Instance, LogCheckInterval);
         }
         // Reported last, so whoever sees the launch also sees this generation's timers already armed.
         _sessionActor.Tell(new DaemonProtocol.Launched(Name, generation, _process.Pid, _port, _process.StartedAt, LogPath,
             Adopted: !_process.IsChild));
+    }
+
+    /// <summary>
+    /// An HTTP health URL the shared prober can watch on its own clock (http:// to an IP address): it probes every
+    /// interval on one thread and tells this actor only the first result, every failure and the first success after
+    /// a failure, so a healthy daemon costs no actor message at all. Other probes are driven by the health tick.
+    /// </summary>
+    private Uri? WatchableUrl() =>
+        !_spec.HealthMcp && _spec.ResolveHealthUrl(_port) is { } url && HttpProber.CanProbe(url) ? url : null;
+
+    /// <summary>
+    /// How often the log's size is checked (and, for a watched daemon, its last healthy time passed on): seldom, since
+    /// per-daemon ticks are most of what an idle supervisor costs; a log grows past its limit by a few seconds' output.
+    /// </summary>
+    private TimeSpan LogCheckInterval =>
+        _settings.HealthInterval > TimeSpan.FromSeconds(10) ? _settings.HealthInterval : TimeSpan.FromSeconds(10);
+
+    private void StopWatching()
+    {
+        _watch?.Dispose();
+        _watch = null;
     }
 
     /// <summary>While starting, probe more often than the health interval, so "healthy" is seen soon after it is true.</summary>
@@ -377,9 +413,11 @@ internal sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
     {
         Timers.Cancel(StartupTimedOut.Instance);
         Timers.Cancel(StablePeriodReached.Instance);
-        Timers.StartPeriodicTimer(HealthTick.Instance, HealthTick.Instance, _settings.HealthInterval);
+        if (_watch is not null) _watch.ChangeInterval(_settings.HealthInterval);
+        else Timers.StartPeriodicTimer(HealthTick.Instance, HealthTick.Instance, _settings.HealthInterval);
         Note($"daemon {Name} (pid={_process!.Pid}) health check failing: {_lastProbeError}; marked unhealthy, process kept");
         _sessionActor.Tell(new DaemonProtocol.BecameUnhealthy(Name, _generation, _lastProbeError));
+        _state = DaemonState.Unhealthy;
         Become(Unhealthy);
     }
 
@@ -393,7 +431,16 @@ internal sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
             _sessionActor.Tell(new DaemonProtocol.Stopping(Name, _generation));
             EndProcess(then: DaemonState.Stopped);
         });
-        Receive<LogCheck>(_ => RotateLogIfNeeded());
+        Receive<LogCheck>(_ =>
+        {
+            RotateLogIfNeeded();
+            // A watched daemon's healthy probes are not messages: its last healthy time is passed on from here.
+            if (_watch?.LastHealthyAt is { } at && at != _reportedHealth && _state is DaemonState.Running)
+            {
+                _reportedHealth = at;
+                _sessionActor.Tell(new DaemonProtocol.HealthOk(Name, _generation, at));
+            }
+        });
         Receive<LogRotated>(_ => _rotating = false);
         IgnoreLateNews();
     }
@@ -404,7 +451,9 @@ internal sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
         _lastProbeError = null; // errors from before it was healthy say nothing about why it fails later
         Timers.Cancel(StartupTimedOut.Instance);
         Timers.Cancel(Settled.Instance);
-        if (_spec.HasHealthCheck) Timers.StartPeriodicTimer(HealthTick.Instance, HealthTick.Instance, _settings.HealthInterval);
+        if (_watch is not null) _watch.ChangeInterval(_settings.HealthInterval);
+        else if (_spec.HasHealthCheck) Timers.StartPeriodicTimer(HealthTick.Instance, HealthTick.Instance, _settings.HealthInterval);
+        _state = DaemonState.Running;
         Timers.StartSingleTimer(StablePeriodReached.Instance, StablePeriodReached.Instance, _settings.StablePeriod);
         _sessionActor.Tell(new DaemonProtocol.BecameRunning(Name, _generation, DateTimeOffset.UtcNow));
         Become(Running);
@@ -484,6 +533,7 @@ internal sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
     private void EndProcess(DaemonState then)
     {
         _ending = true;
+        StopWatching();
         Timers.CancelAll();
         if (_process!.HasExited)
         {
@@ -516,6 +566,7 @@ internal sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
     private void Ended(DaemonState then)
     {
         _ending = true;
+        StopWatching();
         Timers.CancelAll();
         RemovePidFile();
         if (_stopRequested) then = DaemonState.Stopped;

@@ -78,10 +78,15 @@ public sealed unsafe class HttpProber
     /// for every failure, and for the first success after a failure; successes that change nothing are only recorded
     /// (<see cref="HealthWatch.LastHealthyAt"/>). Keep it short: a Tell.
     /// </summary>
-    public HealthWatch Watch(Uri url, TimeSpan interval, TimeSpan timeout, Action<ProbeResult> onResult)
+    /// <remarks>
+    /// <paramref name="onEveryProbe"/>, when given, hears of every probe with its duration (for metrics), also on the
+    /// prober thread; it must be cheaper still than <paramref name="onResult"/>.
+    /// </remarks>
+    public HealthWatch Watch(Uri url, TimeSpan interval, TimeSpan timeout, Action<ProbeResult> onResult,
+        Action<ProbeResult, TimeSpan>? onEveryProbe = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(interval, TimeSpan.Zero);
-        var watch = new HealthWatch(this, Target.For(url), interval, timeout, onResult);
+        var watch = new HealthWatch(this, Target.For(url), interval, timeout, onResult) { OnEveryProbe = onEveryProbe };
         Post(() =>
         {
             if (watch.Disposed) return;
@@ -195,6 +200,7 @@ public sealed unsafe class HttpProber
             _due.Enqueue(watch, watch.NextDueMs);
             if (watch.InFlight) continue; // the previous probe has not answered yet (it has its own deadline)
             watch.InFlight = true;
+            watch.ProbeStarted = Stopwatch.GetTimestamp();
             Start(new Request(watch.Target, watch.Timeout, now + (long)watch.Timeout.TotalMilliseconds, watch.Completed));
         }
     }
@@ -642,6 +648,8 @@ public sealed class HealthWatch : IDisposable
     internal TimeSpan Interval { get; set; }
     internal long NextDueMs { get; set; }
     internal bool InFlight { get; set; }
+    internal long ProbeStarted { get; set; }
+    internal Action<ProbeResult, TimeSpan>? OnEveryProbe { get; init; }
 
     public Uri Url => Target.Url;
     internal bool Disposed => _disposed;
@@ -667,6 +675,7 @@ public sealed class HealthWatch : IDisposable
     {
         InFlight = false;
         if (_disposed) return;
+        OnEveryProbe?.Invoke(result, Stopwatch.GetElapsedTime(ProbeStarted));
         if (result.Healthy) Interlocked.Exchange(ref _lastHealthyTicks, DateTimeOffset.UtcNow.UtcTicks);
         var report = _last is null || !result.Healthy || !_last.Healthy;
         _last = result;

@@ -77,12 +77,18 @@ public static class SupervisorMetrics
         var started = Stopwatch.GetTimestamp();
         return probe().ContinueWith(t =>
         {
-            var healthy = t.IsCompletedSuccessfully && t.Result.Healthy;
-            ProbeDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds,
-                new("session", session), new("daemon", daemon), new("result", healthy ? "healthy" : "unhealthy"));
-            if (!healthy) ProbeFailures.Add(1, new("session", session), new("daemon", daemon));
+            RecordProbe(daemon, session, t.IsCompletedSuccessfully && t.Result.Healthy, Stopwatch.GetElapsedTime(started));
             return t;
         }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).Unwrap();
+    }
+
+    /// <summary>One probe's duration and outcome (a watched probe reports here from the prober's thread).</summary>
+    internal static void RecordProbe(string daemon, string session, bool healthy, TimeSpan duration)
+    {
+        if (ProbeDuration.Enabled)
+            ProbeDuration.Record(duration.TotalSeconds,
+                new("session", session), new("daemon", daemon), new("result", healthy ? "healthy" : "unhealthy"));
+        if (!healthy && ProbeFailures.Enabled) ProbeFailures.Add(1, new("session", session), new("daemon", daemon));
     }
 
     /// <summary>A generation's process exists, <paramref name="since"/> (a <see cref="Stopwatch"/> timestamp) after its launch order.</summary>
