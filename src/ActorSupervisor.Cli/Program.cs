@@ -25,6 +25,8 @@ internal static class Program
             new VersionOption(),
         };
 
+        // The CLI starts children only through the library, so as a subreaper it may reap every orphan it inherits.
+        Processes.Reaper.ReapEveryOrphan = true;
         var parse = root.Parse(args);
         // System.CommandLine would answer a parse error with exit code 1; the contract says bad arguments are 2.
         if (parse.Errors.Count > 0 && parse.Action is not { ClearsParseErrors: true })

@@ -122,7 +122,7 @@ public sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
 
         if (launch.Adopt is { } adopt)
         {
-            var adopted = DaemonProcess.Adopt(adopt.Identity!.Value, adopt.ProcessGroup ?? adopt.Pid, adopt.StartedAt);
+            var adopted = DaemonProcess.Adopt(adopt.Identity!.Value, adopt.ProcessGroup ?? adopt.Pid, adopt.StartedAt, adopt.LaunchId, adopt.Argv, adopt.Executable);
             if (adopted is not null)
             {
                 _port = adopt.Port;
@@ -141,6 +141,7 @@ public sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
             LogPath = LogPath,
             Environment = DaemonEnvironment(),
             Ephemeral = _spec.Lifetime == DaemonLifetime.Ephemeral,
+            Tag = _store.NewLaunch(Name, _config.SessionId),
         };
         if (request.Ephemeral)
         {
@@ -275,7 +276,7 @@ public sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
     {
         Receive<ProcessExited>(e => e.Generation == _generation, e => FailRun(new FailureRecord
         {
-            Reason = "exited unexpectedly",
+            Reason = "exited unexpectedly" + e.Exit.DetachedNote,
             ExitCode = e.Exit.ExitCode,
             Signal = e.Exit.Signal,
             ProbeError = _lastProbeError,
@@ -417,6 +418,7 @@ public sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
             LogPath = LogPath,
             Lifetime = _spec.Lifetime == DaemonLifetime.Ephemeral ? "ephemeral" : "persistent",
             HealthUrl = _spec.ResolveHealthUrl(_port)?.ToString(),
+            LaunchId = _process.LaunchId, Argv = _process.Argv, Executable = _process.Executable,
         });
     }
 
@@ -428,7 +430,7 @@ public sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
     {
         if (_process is null || _pidFileRemoved) return;
         _pidFileRemoved = true;
-        try { File.Delete(_store.PathFor(Name, _config.SessionId)); }
+        try { _store.Delete(Name, _config.SessionId); }
         catch (IOException e) { _log.Warning("{0}: could not remove PID file: {1}", Name, e.Message); }
     }
 }

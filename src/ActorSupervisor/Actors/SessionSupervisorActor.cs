@@ -161,24 +161,14 @@ public sealed class SessionSupervisorActor : ReceiveActor
     }
 
     /// <summary>
-    /// Looks at the PID file an earlier supervisor of this session may have left. Returns it if its process is alive,
-    /// provably the same process, and not owned by another live supervisor; removes it if it is stale.
+    /// What an earlier supervisor of this session left: the process to adopt, or null to start fresh (PidFiles'
+    /// DecideAdoption applies the identity rules, removes stale files, and throws when a live supervisor runs it).
     /// </summary>
     private PidFileInfo? CheckPidFile(DaemonSpec spec)
     {
-        var info = _store.Read(spec.Name, _config.SessionId);
-        if (info is null) return null;
-        if (info.Identity is not null && info.IsAlive)
-        {
-            if (info.SupervisorAlive && info.SupervisorPid != Environment.ProcessId)
-                throw new InvalidOperationException(
-                    $"daemon '{spec.Name}' of session '{_config.SessionId}' is already run by supervisor pid {info.SupervisorPid}");
-            return info;
-        }
-        // Dead, or its PID now belongs to another process: the file is stale and the PID is never signalled.
-        _log.Info("{0}: removing stale PID file (pid {1} is not our daemon any more)", spec.Name, info.Pid);
-        _store.Remove(spec.Name, _config.SessionId, info.Pid);
-        return null;
+        var verdict = _store.DecideAdoption(spec, _config.SessionId);
+        foreach (var note in verdict.Notes) _log.Info(note);
+        return verdict.Adopt;
     }
 
     private void AssignIncarnation(DaemonProtocol.IncarnationReady ready)
