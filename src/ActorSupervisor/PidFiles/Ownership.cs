@@ -19,7 +19,8 @@ public enum ProcessMatch
     Invalid,
 }
 
-public sealed record Verification(ProcessMatch Match, string Reason, ProcessIdentity? Identity = null)
+/// <param name="ByLaunchTag">The process also carries the launch id the file records: as strong as identity gets.</param>
+public sealed record Verification(ProcessMatch Match, string Reason, ProcessIdentity? Identity = null, bool ByLaunchTag = false)
 {
     public bool IsOurs => Match == ProcessMatch.Ours;
 }
@@ -86,13 +87,15 @@ public static class Ownership
         if (ProcFs.CommandLine(pid) is not { } cmdline) return new(ProcessMatch.NotOurs, $"the command line of pid {pid} cannot be read");
         if (CommandMismatch(info, spec, cmdline) is { } mismatch) return new(ProcessMatch.NotOurs, mismatch);
 
+        var byTag = false;
         if (info.LaunchId is { } launch)
         {
             var tag = ProcFs.EnvironmentVariable(pid, LaunchTag.Variable, out var readable);
             if (readable && LaunchTag.Parse(tag)?.LaunchId != launch)
                 return new(ProcessMatch.NotOurs, $"pid {pid} does not carry the launch id the file records");
+            byTag = readable;
         }
-        return new(ProcessMatch.Ours, "verified", identity);
+        return new(ProcessMatch.Ours, "verified", identity, byTag);
     }
 
     /// <summary>Why the live command line is not the daemon's, or null when it is.</summary>

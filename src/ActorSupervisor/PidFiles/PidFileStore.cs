@@ -218,7 +218,7 @@ public sealed class PidFileStore
 
             var forSpec = Ownership.VerifyForSpec(info, spec, sessionId);
             var live = forSpec.IsOurs ? forSpec : info.IsNtmFormat ? forSpec : Ownership.Verify(info, spec.Name, sessionId);
-            if (live.IsOurs && info.SupervisorAlive && info.SupervisorPid != Environment.ProcessId)
+            if ((forSpec.IsOurs || live.ByLaunchTag) && info.SupervisorAlive && info.SupervisorPid != Environment.ProcessId)
                 throw new InvalidOperationException(
                     $"daemon '{spec.Name}' of session '{sessionId}' is already run by supervisor pid {info.SupervisorPid}");
             if (forSpec.IsOurs && adopt is null)
@@ -231,9 +231,10 @@ public sealed class PidFileStore
                 }
                 continue;
             }
-            if (live.IsOurs)
+            if (live.IsOurs && live.ByLaunchTag)
             {
-                // This session's daemon, launched from another spec (or a second copy): verifiably ours, so it goes.
+                // This session's daemon, launched from another spec: it carries the launch id of our file, so it is
+                // ours beyond doubt, and it goes. (Without that proof it is only left alone, never signalled.)
                 notes.Add($"{spec.Name}: stopping pid {info.Pid}, this session's daemon from an earlier spec ({forSpec.Reason})");
                 DaemonProcess.Adopt(live.Identity!.Value, info.Pid, info.StartedAt, info.LaunchId)?.Kill();
             }
