@@ -22,7 +22,8 @@ public static class Orphans
     }
 
     /// <summary>Launches <paramref name="spec"/> as the session's supervisor would, tagged with a launch of <paramref name="store"/>.</summary>
-    public static DaemonProcess Launch(TestProject project, PidFileStore store, DaemonSpec spec, int port, string? session = null)
+    public static DaemonProcess Launch(TestProject project, PidFileStore store, DaemonSpec spec, int port, string? session = null,
+        ProcessIdentity? supervisor = null)
     {
         store.EnsureDirectories();
         session ??= project.SessionId;
@@ -35,7 +36,7 @@ public static class Orphans
             WorkDir = project.Dir,
             LogPath = store.LogPathFor(spec.Name, session),
             Environment = env,
-            Tag = store.NewLaunch(spec.Name, session),
+            Tag = supervisor is { } s ? store.NewLaunch(spec.Name, session) with { Supervisor = s } : store.NewLaunch(spec.Name, session),
         });
     }
 
