@@ -156,7 +156,9 @@ public sealed class PidFileStore
             var (info, problem) = ReadChecked(path);
             if (info is null)
             {
+                // By the naming rule: name@session, or name-session with a name that has no '-'.
                 var at = stem.IndexOf('@');
+                if (at < 0) at = stem.IndexOf('-');
                 reports.Add(at > 0 ? new(path, stem[..at], stem[(at + 1)..], null, problem) : new(path, stem, "", null, problem));
                 continue;
             }
