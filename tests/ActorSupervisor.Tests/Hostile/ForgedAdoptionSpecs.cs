@@ -177,7 +177,7 @@ public sealed class ForgedAdoptionSpecs(ITestOutputHelper output) : IAsyncLifeti
         foreach (var supervisor in _supervisors) await supervisor.ShutdownAsync();
         foreach (var orphan in _orphans.Where(o => !o.HasExited)) await orphan.StopAsync(TimeSpan.FromSeconds(2));
         foreach (var b in _bystanders) b.Dispose();
-        await _project.AssertNothingLeftBehind();
-        _project.Dispose();
+        try { await _project.AssertNothingLeftBehind(); }
+        finally { _project.Dispose(); } // kills whatever a failed test left, so it cannot cascade
     }
 }

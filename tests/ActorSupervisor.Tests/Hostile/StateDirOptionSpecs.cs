@@ -78,7 +78,7 @@ public sealed class StateDirOptionSpecs : IAsyncLifetime
     public async Task DisposeAsync()
     {
         foreach (var cli in _clis) cli.Dispose();
-        await _project.AssertNothingLeftBehind();
-        _project.Dispose();
+        try { await _project.AssertNothingLeftBehind(); }
+        finally { _project.Dispose(); } // kills whatever a failed test left, so it cannot cascade
     }
 }

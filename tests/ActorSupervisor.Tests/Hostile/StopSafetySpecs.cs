@@ -174,7 +174,7 @@ public sealed class StopSafetySpecs(ITestOutputHelper output) : IAsyncLifetime
     public async Task DisposeAsync()
     {
         foreach (var b in _bystanders) b.Dispose();
-        await _project.AssertNothingLeftBehind();
-        _project.Dispose();
+        try { await _project.AssertNothingLeftBehind(); }
+        finally { _project.Dispose(); } // kills whatever a failed test left, so it cannot cascade
     }
 }

@@ -97,7 +97,7 @@ public sealed class UntrackedLaunchSpecs(ITestOutputHelper output) : IAsyncLifet
     {
         foreach (var cli in _clis) cli.Dispose();
         foreach (var orphan in _orphans.Where(o => !o.HasExited)) await orphan.StopAsync(TimeSpan.FromSeconds(2));
-        await _project.AssertNothingLeftBehind();
-        _project.Dispose();
+        try { await _project.AssertNothingLeftBehind(); }
+        finally { _project.Dispose(); } // kills whatever a failed test left, so it cannot cascade
     }
 }

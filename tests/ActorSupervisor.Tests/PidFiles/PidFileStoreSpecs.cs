@@ -145,7 +145,7 @@ public sealed class PidFileStoreSpecs : IAsyncLifetime
     {
         foreach (var d in _daemons) await d.StopAsync(TimeSpan.FromSeconds(5));
         foreach (var f in _project.PidFiles()) File.Delete(f);
-        await _project.AssertNothingLeftBehind();
-        _project.Dispose();
+        try { await _project.AssertNothingLeftBehind(); }
+        finally { _project.Dispose(); } // kills whatever a failed test left, so it cannot cascade
     }
 }
