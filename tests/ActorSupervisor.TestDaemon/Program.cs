@@ -114,6 +114,8 @@ internal static class Program
         foreach (var a in args) start.ArgumentList.Add(a);
         using var copy = Process.Start(start) ?? throw new InvalidOperationException("daemonized copy did not start");
         Console.WriteLine($"testdaemon {Environment.ProcessId}: daemonized as {copy.Id}, exiting 0");
+        // A forked C daemon is fully formed the moment it exists; a .NET copy is exec'd, so give it a moment to be.
+        Thread.Sleep(200);
     }
 
     private static void RegisterSignals(bool ignoreSigterm, bool quiet)

@@ -1,0 +1,76 @@
+using ActorSupervisor.Health;
+using ActorSupervisor.Tests.Support;
+
+namespace ActorSupervisor.Tests.Hostile;
+
+/// <summary>
+/// Health commands run like daemons: in a process group of their own, killed with that group on timeout and after
+/// they exit, their output kept to a bounded buffer. Finding 10 (`yes` as a health command took `up` to 3.9 GB).
+/// </summary>
+public sealed class HealthCommandSpecs : IAsyncLifetime
+{
+    private readonly TestProject _project = new();
+    private KeyValuePair<string, string>[] Env => [new(TestProject.TagVariable, _project.Tag)];
+
+    [Fact]
+    public async Task A_health_command_that_prints_without_end_costs_a_bounded_buffer_and_is_killed_at_its_timeout()
+    {
+        var before = GC.GetTotalAllocatedBytes(precise: true);
+        var result = await CommandProbe.CheckAsync(["yes"], _project.Dir, Env, TimeSpan.FromSeconds(1));
+        var allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+
+        Assert.False(result.Healthy);
+        Assert.Contains("timed out after 1000 ms", result.Error);
+        // Unbounded, a second of `yes` is gigabytes; bounded, it is the 64 KB kept plus change (and whatever else runs).
+        Assert.True(allocated < 256L * 1024 * 1024, $"a second of `yes` allocated {allocated / 1024 / 1024} MB");
+    }
+
+    [Fact]
+    public async Task Only_the_first_64_KB_of_a_health_command_s_output_is_kept()
+    {
+        var run = await CommandProbe.RunAsync(["sh", "-c", "head -c 1000000 /dev/zero | tr '\\0' a; echo; echo failing >&2; exit 3"],
+            _project.Dir, Env, TimeSpan.FromSeconds(20));
+
+        Assert.Equal(3, run.ExitCode);
+        Assert.False(run.TimedOut);
+        Assert.Equal(CommandProbe.OutputLimit, run.Output.Length);
+        Assert.True(run.OutputTruncated);
+    }
+
+    [Fact]
+    public async Task A_health_command_s_background_children_do_not_outlive_it()
+    {
+        var result = await CommandProbe.CheckAsync(["sh", "-c", "sleep 300 & sleep 300 & echo started"], _project.Dir, Env, TimeSpan.FromSeconds(20));
+
+        Assert.True(result.Healthy, result.Error);
+        await _project.AssertNothingLeftBehind();
+    }
+
+    [Fact]
+    public async Task A_health_command_that_times_out_is_killed_with_everything_in_its_group()
+    {
+        var result = await CommandProbe.CheckAsync(["sh", "-c", "sleep 300 & sleep 300"], _project.Dir, Env, TimeSpan.FromMilliseconds(300));
+
+        Assert.False(result.Healthy);
+        Assert.Contains("timed out", result.Error);
+        await _project.AssertNothingLeftBehind();
+    }
+
+    [Fact]
+    public async Task A_failing_health_command_reports_its_exit_code_and_output_and_a_missing_one_its_name()
+    {
+        var failing = await CommandProbe.CheckAsync(["sh", "-c", "echo not ready >&2; exit 4"], _project.Dir, Env, TimeSpan.FromSeconds(20));
+        var missing = await CommandProbe.CheckAsync(["no-such-health-command"], _project.Dir, Env, TimeSpan.FromSeconds(20));
+
+        Assert.Equal("health command 'sh' exited with code 4: not ready", failing.Error);
+        Assert.Contains("'no-such-health-command' not found", missing.Error);
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        try { await _project.AssertNothingLeftBehind(); }
+        finally { _project.Dispose(); } // kills whatever a failed test left, so it cannot cascade
+    }
+}
