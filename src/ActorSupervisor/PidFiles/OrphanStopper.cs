@@ -40,15 +40,15 @@ public static class OrphanStopper
         StopOutcome Outcome(StopResult kind, string text) => new(entry.Name, entry.Session, pid, kind, $"{who}: {text}");
 
         if (info is null || entry.Problem is not null)
-            return store.RemoveUnowned(entry)
-                ? Outcome(StopResult.Stale, $"unusable PID file removed ({entry.Problem}); nothing signalled")
-                : Outcome(StopResult.Refused, $"unusable PID file ({entry.Problem}) left: a running supervisor holds its daemon's lock");
+            return store.RemoveUnowned(entry) is { } keptUnusable
+                ? Outcome(StopResult.Refused, $"unusable PID file ({entry.Problem}) left: {keptUnusable}; nothing signalled")
+                : Outcome(StopResult.Stale, $"unusable PID file removed ({entry.Problem}); nothing signalled");
 
         var verdict = Ownership.Verify(info, entry.Name, entry.Session);
         if (!verdict.IsOurs)
-            return store.RemoveUnowned(entry)
-                ? Outcome(StopResult.Stale, $"stale PID file removed ({verdict.Reason}); nothing signalled")
-                : Outcome(StopResult.Refused, $"stale PID file ({verdict.Reason}) left: a running supervisor holds its daemon's lock");
+            return store.RemoveUnowned(entry) is { } keptStale
+                ? Outcome(StopResult.Refused, $"stale PID file ({verdict.Reason}) left: {keptStale}; nothing signalled")
+                : Outcome(StopResult.Stale, $"stale PID file removed ({verdict.Reason}); nothing signalled");
 
         if (info.IsNtmFormat && !force)
             return Outcome(StopResult.Refused,

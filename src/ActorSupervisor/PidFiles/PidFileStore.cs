@@ -114,18 +114,29 @@ public sealed class PidFileStore
     /// <summary>
     /// Removes a file on behalf of a reader that does not run the daemon (`stop`, a cleanup): only while holding the
     /// daemon's lock, so no supervisor runs it meanwhile (one that does would be rewriting the file for its new
-    /// process), and only if the file still says what the reader saw. Returns false when it left the file.
+    /// process), and only if the file still says what the reader saw. Returns null when the file is gone, else why
+    /// it was left.
     /// </summary>
-    public bool RemoveUnowned(PidFileReport entry, DaemonLock? heldLock = null)
+    public string? RemoveUnowned(PidFileReport entry, DaemonLock? heldLock = null)
     {
-        var taken = heldLock is null ? DaemonLock.TryAcquire(LockPathFor(entry)) : null;
-        if (heldLock is null && taken is null) return false;
+        DaemonLock? taken = null;
+        if (heldLock is null)
+        {
+            try { taken = DaemonLock.TryAcquire(LockPathFor(entry)); }
+            catch (IOException e) { return $"cannot take its lock: {e.Message}"; }
+            if (taken is null) return "a running supervisor holds its daemon's lock";
+        }
         try
         {
             var (now, problem) = ReadChecked(entry.Path);
-            if (now is null && problem is null) return true;
-            if (now?.Pid != entry.Info?.Pid || (now is null) != (entry.Info is null)) return false;
-            return SafeFile.Delete(entry.Path);
+            if (now is null && problem is null) return null;
+            if (now?.Pid != entry.Info?.Pid || (now is null) != (entry.Info is null)) return "it was rewritten meanwhile";
+            SafeFile.Delete(entry.Path);
+            return null;
+        }
+        catch (IOException e)
+        {
+            return $"cannot remove it: {e.Message}";
         }
         finally
         {
@@ -135,7 +146,9 @@ public sealed class PidFileStore
 
     /// <summary>The lock beside an entry's file (for a file whose pair is unknown, the one beside it by name).</summary>
     public string LockPathFor(PidFileReport entry) =>
-        entry.Session.Length > 0 ? LockPathFor(entry.Name, entry.Session) : Path.ChangeExtension(entry.Path, ".lock");
+        Validation.IsSafeName(entry.Name) && Validation.IsSafeName(entry.Session)
+            ? LockPathFor(entry.Name, entry.Session)
+            : Path.ChangeExtension(entry.Path, ".lock");
 
     /// <summary>Every usable PID file of the project, with its name and session taken from the file (or its file name).</summary>
     public IReadOnlyList<PidFileEntry> List() =>
@@ -159,7 +172,14 @@ public sealed class PidFileStore
                 // By the naming rule: name@session, or name-session with a name that has no '-'.
                 var at = stem.IndexOf('@');
                 if (at < 0) at = stem.IndexOf('-');
-                reports.Add(at > 0 ? new(path, stem[..at], stem[(at + 1)..], null, problem) : new(path, stem, "", null, problem));
+                var pair = at > 0 && Validation.IsSafeName(stem[..at]) && Validation.IsSafeName(stem[(at + 1)..]);
+                reports.Add(pair ? new(path, stem[..at], stem[(at + 1)..], null, problem) : new(path, stem, "", null, problem));
+                continue;
+            }
+            // Names from a file become paths (its lock's) and must follow the name rule, or "../" would reach out of pids/.
+            if (!Validation.IsSafeName(info.OwnerId) || (info.Name is { } claimed && !Validation.IsSafeName(claimed)))
+            {
+                reports.Add(new(path, stem, "", info, "its name or owner_id is not a valid name (1 to 64 of [A-Za-z0-9._-])"));
                 continue;
             }
             var suffix = "-" + info.OwnerId;

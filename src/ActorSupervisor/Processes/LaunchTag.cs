@@ -31,7 +31,8 @@ public sealed record LaunchTag(string LaunchId, ProcessIdentity Supervisor, stri
         if (parts.Length != 7 || parts[0] != Version || parts[1].Length != 32 || !parts[1].All(char.IsAsciiHexDigitLower)) return null;
         if (!int.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || pid <= 0) return null;
         if (!ulong.TryParse(parts[3], NumberStyles.None, CultureInfo.InvariantCulture, out var start)) return null;
-        if (parts[4].Length == 0 || parts[5].Length == 0 || !parts[6].StartsWith('/')) return null;
+        // Session and name become file names (the daemon's lock): they must follow the name rule.
+        if (!Daemons.Validation.IsSafeName(parts[4]) || !Daemons.Validation.IsSafeName(parts[5]) || !parts[6].StartsWith('/')) return null;
         return new LaunchTag(parts[1], new ProcessIdentity(pid, start), parts[4], parts[5], parts[6]);
     }
 
