@@ -68,10 +68,11 @@ public sealed class PidNamespaceSpecs(ITestOutputHelper output) : IAsyncLifetime
             return;
         }
 
-        // pid 1 of the namespace: a bystander that records what it receives (init ignores only what it has no handler for).
+        // pid 1 of the namespace: a bystander that records what it receives (init ignores only what it has no handler
+        // for), leading session and group 1, as a container's init does.
         var initSignals = File("init.signals");
         var ns = Start("unshare", "--pid", "--fork", "--mount-proc", "--kill-child", "--",
-            TestDaemon.Path, "--record-signals", initSignals, "--ready-file", File("init.ready"));
+            TestDaemon.Path, "--setsid", "--record-signals", initSignals, "--ready-file", File("init.ready"));
         await WaitFor(() => System.IO.File.Exists(File("init.ready")), "the namespace's init did not start");
         var initHost = ProcFs.Children(ns.Id).Single();
         var init = ProcFs.Stat(initHost)!.Value;
