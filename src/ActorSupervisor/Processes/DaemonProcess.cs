@@ -16,6 +16,8 @@ public sealed class DaemonProcess
     private readonly object _gate = new();
     private readonly PidFd? _pidFd;
     private bool _reaped;
+    private bool _stopRequested;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, ProcessIdentity> _detachedAtExit = new();
 
     public ProcessIdentity Identity { get; }
     public int Pid => Identity.Pid;
@@ -158,16 +160,17 @@ public sealed class DaemonProcess
     /// </summary>
     public async Task<ProcessExit> StopAsync(TimeSpan grace)
     {
+        Volatile.Write(ref _stopRequested, true);
         var deadline = DateTimeOffset.UtcNow + grace;
         SignalAll(Native.SIGTERM);
         await Task.WhenAny(Exit, Task.Delay(grace)).ConfigureAwait(false);
         if (!Exit.IsCompleted) SignalAll(Native.SIGKILL);
         var exit = await Exit.ConfigureAwait(false);
 
-        // The leader is gone; grandchildren may linger, briefly or because they ignore SIGTERM.
-        while (GroupHasMembers() && DateTimeOffset.UtcNow < deadline)
+        // The leader is gone; grandchildren and detached descendants may linger, briefly or because they ignore SIGTERM.
+        while (AnythingLeft() && DateTimeOffset.UtcNow < deadline)
             await Task.Delay(10).ConfigureAwait(false);
-        for (var i = 0; i < 100 && GroupHasMembers(); i++)
+        for (var i = 0; i < 100 && AnythingLeft(); i++)
         {
             SignalAll(Native.SIGKILL);
             await Task.Delay(10).ConfigureAwait(false);
@@ -176,7 +179,34 @@ public sealed class DaemonProcess
     }
 
     /// <summary>SIGKILL to everything of the daemon, now. For paths that cannot wait (a failed run, an actor being torn down).</summary>
-    public void Kill() => SignalAll(Native.SIGKILL);
+    public void Kill()
+    {
+        if (!HasExited || Exit.Result.Detached.Count == 0 && LaunchId is null)
+        {
+            SignalAll(Native.SIGKILL);
+            return;
+        }
+        // The leader is gone (a failed run, about to restart): the group, and what was seen detached at its exit, go
+        // now without another scan of /proc on the restart's path; a sweep in the background catches stragglers (a
+        // descendant that left the group after that look), all of them carrying this launch's tag.
+        SignalGroup(Native.SIGKILL);
+        foreach (var pid in Exit.Result.Detached) if (_detachedAtExit.TryGetValue(pid, out var id)) SignalExactly(id, Native.SIGKILL);
+        _ = Task.Run(SweepStragglersAsync);
+    }
+
+    private async Task SweepStragglersAsync()
+    {
+        for (var round = 0; round < 50; round++)
+        {
+            var snapshot = ProcessTable.Fresh();
+            var left = Detached(snapshot);
+            var groupLeft = snapshot.Processes.Any(p => !p.IsZombie && p.ProcessGroup == ProcessGroup);
+            if (left.Count == 0 && !groupLeft) return;
+            SignalGroup(Native.SIGKILL);
+            foreach (var escaped in left) SignalExactly(escaped, Native.SIGKILL);
+            await Task.Delay(20).ConfigureAwait(false);
+        }
+    }
 
     /// <summary>
     /// Sends a signal to the process group if it is still ours to signal: through the pidfd, which names exactly the
@@ -234,10 +264,21 @@ public sealed class DaemonProcess
     }
 
     /// <summary>
-    /// True while any live process of the daemon is left: the leader, a member of its group, or a detached descendant.
-    /// Zombies do not count, because where PID 1 does not reap orphans (containers) they never disappear.
+    /// True while a live member of the daemon's process group (the leader or a grandchild) is left. The cheap check
+    /// through the pidfd also counts zombies, which never go away where PID 1 does not reap orphans (containers), so a
+    /// positive answer is confirmed against /proc. Detached descendants are not counted here (see <see cref="StopAsync"/>).
     /// </summary>
     public bool GroupHasMembers()
+    {
+        if (ProcessGroup <= 1) return false;
+        var errno = _pidFd?.Send(0, Native.PIDFD_SIGNAL_PROCESS_GROUP) ?? Native.ESRCH;
+        var anyone = errno == 0 || errno == Native.EPERM
+                     || (errno == Native.EINVAL && (Native.kill(-ProcessGroup, 0) == 0 || Marshal.GetLastPInvokeError() == Native.EPERM));
+        return anyone && LiveGroupMembers();
+    }
+
+    /// <summary>Anything of the daemon left alive: its group's members or a detached descendant.</summary>
+    private bool AnythingLeft()
     {
         if (ProcessGroup <= 1) return false;
         var snapshot = ProcessTable.Fresh();
@@ -256,9 +297,14 @@ public sealed class DaemonProcess
         await ExitWatcher.Shared.WhenExited(_pidFd.Fd).ConfigureAwait(false);
         int? code, signal;
         lock (_gate) Reap(out code, out signal);
-        // A leader that exits while descendants it detached run on has daemonized itself: say so in the exit.
-        var detached = LaunchId is null ? [] : Detached(ProcessTable.Fresh()).Select(d => d.Pid).ToArray();
-        return new ProcessExit(Pid, code, signal, DateTimeOffset.UtcNow) { Detached = detached };
+        // A leader that exits while descendants it detached run on has daemonized itself: say so in the exit. What
+        // such a program detaches is reparented to us (the subreaper), so without a child of that kind there is
+        // nothing to find, and a crash costs no scan of /proc.
+        IReadOnlyList<ProcessIdentity> detached = [];
+        if (LaunchId is not null && !Volatile.Read(ref _stopRequested) && Reaper.HasUnownedChildren())
+            detached = Detached(ProcessTable.Fresh());
+        foreach (var d in detached) _detachedAtExit[d.Pid] = d;
+        return new ProcessExit(Pid, code, signal, DateTimeOffset.UtcNow) { Detached = detached.Select(d => d.Pid).ToArray() };
     }
 
     private void Reap(out int? code, out int? signal)

@@ -75,6 +75,14 @@ public static class Reaper
         Seen[identity] = true;
     }
 
+    /// <summary>True when a process that no DaemonProcess or probe owns is our child: a reparented descendant, most likely.</summary>
+    internal static bool HasUnownedChildren()
+    {
+        foreach (var child in ProcFs.Children(Environment.ProcessId))
+            if (!Owned.ContainsKey(child)) return true;
+        return false;
+    }
+
     private static void Schedule()
     {
         if (Interlocked.Exchange(ref _sweepQueued, 1) == 1) return;
