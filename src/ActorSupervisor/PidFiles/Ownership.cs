@@ -49,8 +49,13 @@ public static class Ownership
     /// Whether the process <paramref name="info"/> names is the daemon it describes (the orphan path: `status`,
     /// `stop`). With <paramref name="name"/> and <paramref name="session"/>, the file must also be that pair's.
     /// </summary>
-    public static Verification Verify(PidFileInfo info, string? name = null, string? session = null) =>
-        Check(info, name, session, spec: null);
+    public static Verification Verify(PidFileInfo info, string? name = null, string? session = null)
+    {
+        var verdict = Check(info, name, session, spec: null);
+        // A program that rewrote its command line (setproctitle) is still the process we launched if it carries the
+        // launch id only we wrote, with the recorded PID and start time: enough to stop it, never to adopt it.
+        return verdict.Match == ProcessMatch.NotOurs && verdict.Identity is not null && ByLaunch(info) ? verdict with { Match = ProcessMatch.Ours, ByLaunchTag = true } : verdict;
+    }
 
     /// <summary>
     /// Whether the process is the daemon of <paramref name="spec"/> in <paramref name="session"/> (adoption by
@@ -84,8 +89,9 @@ public static class Ownership
         if (stat.ProcessGroup != pid)
             return new(ProcessMatch.NotOurs, $"pid {pid} does not lead its own process group (group {stat.ProcessGroup})");
 
-        if (ProcFs.CommandLine(pid) is not { } cmdline) return new(ProcessMatch.NotOurs, $"the command line of pid {pid} cannot be read");
-        if (CommandMismatch(info, spec, cmdline) is { } mismatch) return new(ProcessMatch.NotOurs, mismatch);
+        // From here on the PID, start time and group are right: a mismatch carries the identity, for Verify's fallback.
+        if (ProcFs.CommandLine(pid) is not { } cmdline) return new(ProcessMatch.NotOurs, $"the command line of pid {pid} cannot be read", identity);
+        if (CommandMismatch(info, spec, cmdline) is { } mismatch) return new(ProcessMatch.NotOurs, mismatch, identity);
 
         var byTag = false;
         if (info.LaunchId is { } launch)
@@ -97,6 +103,11 @@ public static class Ownership
         }
         return new(ProcessMatch.Ours, "verified", identity, byTag);
     }
+
+    /// <summary>The file records a launch id and the process (already checked by PID, start time and group) carries it.</summary>
+    private static bool ByLaunch(PidFileInfo info) =>
+        info.LaunchId is { } launch && info.ProcessStartTime is not null
+        && LaunchTag.Parse(ProcFs.EnvironmentVariable(info.Pid, LaunchTag.Variable))?.LaunchId == launch;
 
     /// <summary>Why the live command line is not the daemon's, or null when it is.</summary>
     private static string? CommandMismatch(PidFileInfo info, DaemonSpec? spec, IReadOnlyList<string> cmdline)

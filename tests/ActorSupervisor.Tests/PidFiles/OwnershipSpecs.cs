@@ -44,8 +44,8 @@ public sealed class OwnershipSpecs : IAsyncLifetime
             (File, "web", "other", ProcessMatch.Invalid, "belongs to session"),
             (File with { ProcessGroup = _daemon!.Pid + 1 }, null, null, ProcessMatch.Invalid, "records process group"),
             (File with { ProcessStartTime = File.ProcessStartTime + 1 }, null, null, ProcessMatch.Gone, "belongs to another process"),
-            (File with { Argv = [TestDaemon.Path, "--other"] }, null, null, ProcessMatch.NotOurs, "runs"),
-            (File with { Argv = null, Command = "/usr/bin/" + Path.GetFileName(TestDaemon.Path) }, null, null, ProcessMatch.NotOurs, "runs"),
+            (File with { Argv = [TestDaemon.Path, "--other"], LaunchId = null }, null, null, ProcessMatch.NotOurs, "runs"),
+            (File with { Argv = null, LaunchId = null, Command = "/usr/bin/" + Path.GetFileName(TestDaemon.Path) }, null, null, ProcessMatch.NotOurs, "runs"),
             (File with { LaunchId = new string('0', 32) }, null, null, ProcessMatch.NotOurs, "launch id"),
         };
         foreach (var (file, name, session, expected, reason) in cases)
@@ -54,6 +54,16 @@ public sealed class OwnershipSpecs : IAsyncLifetime
             Assert.True(expected == verdict.Match, $"{reason}: got {verdict.Match} ({verdict.Reason})");
             Assert.Contains(reason, verdict.Reason);
         }
+    }
+
+    [Fact]
+    public void A_daemon_that_rewrote_its_command_line_is_still_ours_to_stop_by_its_launch_tag_but_never_adopted()
+    {
+        var rewritten = File with { Argv = [TestDaemon.Path, "--title", "worker: idle"] };
+        var verdict = Ownership.Verify(rewritten, "web", _project.SessionId);
+        Assert.True(verdict.IsOurs && verdict.ByLaunchTag, verdict.Reason);
+        Assert.False(Ownership.VerifyForSpec(rewritten, Spec, _project.SessionId).IsOurs);
+        Assert.False(Ownership.Verify(rewritten with { ProcessStartTime = File.ProcessStartTime + 1 }).IsOurs);
     }
 
     [Fact]
