@@ -302,7 +302,7 @@ public sealed class DaemonProcess
         // nothing to find, and a crash costs no scan of /proc.
         IReadOnlyList<ProcessIdentity> detached = [];
         if (LaunchId is not null && !Volatile.Read(ref _stopRequested) && Reaper.HasUnownedChildren())
-            detached = Detached(ProcessTable.Fresh());
+            detached = await Task.Run(() => Detached(ProcessTable.Fresh())).ConfigureAwait(false); // off the exit watcher's thread
         foreach (var d in detached) _detachedAtExit[d.Pid] = d;
         return new ProcessExit(Pid, code, signal, DateTimeOffset.UtcNow) { Detached = detached.Select(d => d.Pid).ToArray() };
     }
