@@ -90,7 +90,7 @@ public static class Ownership
             return new(ProcessMatch.NotOurs, $"pid {pid} does not lead its own process group (group {stat.ProcessGroup})");
 
         // From here on the PID, start time and group are right: a mismatch carries the identity, for Verify's fallback.
-        if (ProcFs.CommandLine(pid) is not { } cmdline) return new(ProcessMatch.NotOurs, $"the command line of pid {pid} cannot be read", identity);
+        if (CommandLineOf(stat) is not { } cmdline) return new(ProcessMatch.NotOurs, $"the command line of pid {pid} cannot be read", identity);
         if (CommandMismatch(info, spec, cmdline) is { } mismatch) return new(ProcessMatch.NotOurs, mismatch, identity);
 
         var byTag = false;
@@ -102,6 +102,21 @@ public static class Ownership
             byTag = readable;
         }
         return new(ProcessMatch.Ours, "verified", identity, byTag);
+    }
+
+    /// <summary>
+    /// The command line of a live process. A process in the middle of its exec (a daemon launched a moment ago) shows
+    /// an empty one until the kernel has laid out its new arguments, a matter of microseconds; it is read again for up
+    /// to 100 ms rather than taken for a stranger, as long as it is still the same process.
+    /// </summary>
+    private static IReadOnlyList<string>? CommandLineOf(ProcStat stat)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            if (ProcFs.CommandLine(stat.Pid) is { } cmdline) return cmdline;
+            if (attempt == 100 || ProcFs.Stat(stat.Pid) is not { IsZombie: false } now || now.StartTime != stat.StartTime) return null;
+            Thread.Sleep(1);
+        }
     }
 
     /// <summary>The file records a launch id and the process (already checked by PID, start time and group) carries it.</summary>
