@@ -14,16 +14,27 @@ internal static class Program
     {
         // A plain Command rather than RootCommand, which would name itself after the assembly (ActorSupervisor.Cli)
         // in help and errors instead of after the command people type.
-        var root = new Command("actorsupervisor", "Supervises long-running daemons: starts each on a free port, health-checks it, " +
+        Command root = null!;
+        root = new Command("actorsupervisor", "Supervises long-running daemons: starts each on a free port, health-checks it, " +
                                    "restarts it with backoff, and stops everything cleanly.")
         {
             UpCommand.Create(),
             StatusCommand.Create(),
+            StartCommand.Create(),
             StopCommand.Create(),
+            RestartCommand.Create(),
+            LogsCommand.Create(),
+            EventsCommand.Create(),
+            ReloadCommand.Create(),
+            CompletionCommand.Create(),
+            HelpCommand.Create(() => root),
+            CompletionCommand.Complete(() => root),
             DemoDaemonCommand.Create(),
             new HelpOption(),
             new VersionOption(),
         };
+        // No arguments at all: the help, rather than an error about a missing command.
+        if (args.Length == 0) args = ["--help"];
 
         // The CLI starts children only through the library, so as a subreaper it may reap every orphan it inherits.
         Processes.Reaper.ReapEveryOrphan = true;

@@ -31,6 +31,10 @@ internal sealed class Options
     /// <summary>The arguments a daemonized copy runs with: these, without the daemonizing flag.</summary>
     public IReadOnlyList<string> Rest { get; private set; } = [];
 
+    /// <summary>Answer an MCP JSON-RPC "initialize" POSTed to / (as cm does), with a result, or with an error.</summary>
+    public bool Mcp { get; private set; }
+    public bool McpError { get; private set; }
+
     // Linux numbering; the supervisor under test only runs on Linux, and macOS differs for BUS/USR1/USR2.
     private static readonly Dictionary<string, int> Signals = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -39,8 +43,25 @@ internal sealed class Options
         ["ALRM"] = 14, ["TERM"] = 15,
     };
 
+    /// <summary>
+    /// Run as "cm" or "am" (a link named so), the test daemon fakes NTM's daemons with their real command lines:
+    /// `cm serve --port N` answers MCP on /, `am serve-http --host H --no-tui --no-auth --port N` serves /health/liveness.
+    /// </summary>
+    private static string[] AsFake(string[] args)
+    {
+        string? argv0 = null;
+        try { argv0 = File.ReadAllText("/proc/self/cmdline").Split('\0')[0]; }
+        catch (IOException) { }
+        var fake = Path.GetFileName(argv0 ?? "");
+        if (fake == "cm" && args is ["serve", .. var cmRest]) return ["--mcp", .. cmRest];
+        if (fake == "am" && args is ["serve-http", .. var amRest])
+            return ["--health-path", "/health/liveness", .. amRest.Where(a => a is not ("--no-tui" or "--no-auth")).SkipHostFlag()];
+        return args;
+    }
+
     public static Options Parse(string[] args, string? portFromEnvironment)
     {
+        args = AsFake(args);
         var o = new Options();
         for (int i = 0; i < args.Length; i++)
         {
@@ -92,6 +113,8 @@ internal sealed class Options
                 case "--setsid": o.Setsid = Switch(); break;
                 case "--record-signals": o.RecordSignalsFile = Value(); break;
                 case "--daemonize": o.Daemonize = ParseInt(name, Value(), 1); break;
+                case "--mcp": o.Mcp = Switch(); break;
+                case "--mcp-error": o.McpError = o.Mcp = Switch(); break;
                 default: throw new UsageException($"unknown flag {arg}");
             }
         }
@@ -149,5 +172,19 @@ internal sealed class Options
         if (int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out number) && number is > 0 and < 65)
             return (s, number);
         throw new UsageException($"bad value for {name}: {s}");
+    }
+}
+
+internal static class FakeArgs
+{
+    public static IEnumerable<string> SkipHostFlag(this IEnumerable<string> args)
+    {
+        var skip = false;
+        foreach (var a in args)
+        {
+            if (skip) { skip = false; continue; }
+            if (a == "--host") { skip = true; continue; }
+            yield return a;
+        }
     }
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using ActorSupervisor.Cli.Live;
 using ActorSupervisor.Cli.Orphans;
 using ActorSupervisor.PidFiles;
 using ActorSupervisor.Processes;
@@ -30,13 +31,15 @@ internal static class StatusCommand
         {
             projectDir, session, stateDir, specs, json,
         };
-        command.SetAction((parse, _) => Guarded.Run(() =>
+        command.SetAction((parse, ct) => Guarded.Run(async () =>
         {
             var store = ProjectState.Store(parse.GetValue(projectDir)!, parse.GetValue(stateDir), parse.GetValue(specs));
+            // The running supervisors first (every state, restarts, failures); the PID files when none answers.
+            if (await LiveStatus.TryShowAsync(store.StateRoot, parse.GetValue(session), parse.GetValue(json), ct)) return ExitCodes.Ok;
             var rows = Rows(store).Where(r => parse.GetValue(session) is not { } s || r.Session == s).ToList();
             if (parse.GetValue(json)) WriteJson(rows);
             else WriteTable(rows, store);
-            return Task.FromResult(ExitCodes.Ok);
+            return ExitCodes.Ok;
         }));
         return command;
     }
@@ -92,6 +95,7 @@ internal static class StatusCommand
                 WriteOrNull(writer, "log_path", row.LogPath);
                 writer.WriteBoolean("untracked", row.Untracked);
                 WriteOrNull(writer, "problem", row.Problem);
+                LiveStatus.WriteFallbackFields(writer, row.Alive);
                 writer.WriteEndObject();
             }
             writer.WriteEndArray();

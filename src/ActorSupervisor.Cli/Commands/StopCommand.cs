@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ActorSupervisor.Cli.Live;
 using ActorSupervisor.Cli.Orphans;
 using ActorSupervisor.Daemons;
 using ActorSupervisor.PidFiles;
@@ -29,14 +30,15 @@ internal static class StopCommand
         };
         var stopGrace = CliOptions.Duration("--stop-grace", "Time between SIGTERM and SIGKILL.", "2s");
 
-        var command = new Command("stop", "Stop daemons whose supervisor is gone (orphans) and remove stale PID files.")
+        var command = new Command("stop", "Stop daemons: through their running supervisor (final: no restart), and those whose " +
+                                          "supervisor is gone (orphans) from their PID files; remove stale PID files.")
         {
             name, all, projectDir, session, stateDir, specs, force, stopGrace,
         };
         command.SetAction((parse, _) => Guarded.Run(() => RunAsync(
             parse.GetValue(name), parse.GetValue(all),
             ProjectState.Store(parse.GetValue(projectDir)!, parse.GetValue(stateDir), parse.GetValue(specs)),
-            parse.GetValue(session), parse.GetValue(force), parse.GetValue(stopGrace) ?? SupervisorConfig.DefaultStopGrace)));
+            parse.GetValue(session), parse.GetValue(force), parse.GetValue(stopGrace) ?? new SupervisorConfig().WithDefaults().StopGrace)));
         return command;
     }
 
@@ -45,6 +47,8 @@ internal static class StopCommand
         if (string.IsNullOrEmpty(name) == !all)
             throw new UsageException("stop: give either a daemon NAME or --all (exactly one of them)");
 
+        // Daemons whose supervisor answers are stopped by it (final); what is left here are orphans and stale files.
+        var viaSupervisor = await LiveStop.StopAsync(store.StateRoot, name, all, session);
         var reports = store.Inspect();
         var entries = reports
             .Where(e => session is null || e.Session == session)
@@ -58,6 +62,7 @@ internal static class StopCommand
         var scope = session is null ? "" : $" of session {session}";
         if (entries.Count == 0 && untracked.Count == 0)
         {
+            if (viaSupervisor.Any) return viaSupervisor.ExitCode;
             if (all)
             {
                 Console.WriteLine($"nothing to stop: no PID files{scope} in {store.PidDir}");
@@ -76,6 +81,6 @@ internal static class StopCommand
             if (outcome.Kind is StopResult.Stopped or StopResult.Stale) Console.WriteLine(outcome.Message);
             else Console.Error.WriteLine($"actorsupervisor: {outcome.Message}");
         }
-        return outcomes.All(o => o.Kind is StopResult.Stopped or StopResult.Stale) ? ExitCodes.Ok : ExitCodes.Failure;
+        return outcomes.All(o => o.Kind is StopResult.Stopped or StopResult.Stale) && !viaSupervisor.Failed ? ExitCodes.Ok : ExitCodes.Failure;
     }
 }

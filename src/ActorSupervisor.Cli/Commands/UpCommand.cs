@@ -23,9 +23,17 @@ internal static class UpCommand
         var backoffMax = CliOptions.Duration("--backoff-max", "Longest backoff between restarts.", "60s");
         var stopGrace = CliOptions.Duration("--stop-grace", "Time between SIGTERM and SIGKILL when stopping a daemon.", "2s");
 
+        var http = ControlTarget.HttpOption();
+        var tokenFile = new Option<string?>("--token-file")
+        {
+            Description = "With --http: the token every TCP request must carry (first line of the file, at least 16 characters, " +
+                          "mode 0600). Required for a non-loopback address; without it a loopback listener makes one.",
+            HelpName = "FILE",
+        };
+
         var command = new Command("up", "Run the daemons in the foreground until SIGINT or SIGTERM, then stop them all.")
         {
-            specs, projectDir, session, healthInterval, maxRestarts, backoffMin, backoffMax, stopGrace,
+            specs, projectDir, session, healthInterval, maxRestarts, backoffMin, backoffMax, stopGrace, http, tokenFile,
         };
         command.SetAction((parse, _) => Guarded.Run(() => UpRunner.RunAsync(new UpOptions(
             parse.GetValue(specs),
@@ -35,7 +43,7 @@ internal static class UpCommand
             parse.GetValue(maxRestarts),
             parse.GetValue(backoffMin),
             parse.GetValue(backoffMax),
-            parse.GetValue(stopGrace)))));
+            parse.GetValue(stopGrace)) { Http = parse.GetValue(http), TokenFile = parse.GetValue(tokenFile) })));
         return command;
     }
 }

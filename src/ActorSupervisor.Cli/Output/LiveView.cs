@@ -100,23 +100,7 @@ internal sealed class LiveView : UpView
 
     private IRenderable Render()
     {
-        var table = new Table().Border(TableBorder.Rounded);
-        foreach (var column in new[] { "name", "state", "pid", "port", "restarts", "last health", "uptime" })
-            table.AddColumn(new TableColumn(column));
-        var now = DateTimeOffset.UtcNow;
-        foreach (var d in Latest())
-        {
-            var uptime = d.StartedAt is { } at && d.State.IsActive() && d.Pid > 0 ? Ago(now - at) : "-";
-            var health = d.LastHealth is { } h ? Ago(now - h) + " ago" : "-";
-            table.AddRow(
-                new Text(d.Name),
-                new Text(d.State.ToWord(), new Style(StateColor(d.State))),
-                new Text(d.Pid > 0 ? d.Pid.ToString(CultureInfo.InvariantCulture) : "-"),
-                new Text(Port(d.Port)),
-                new Text(d.Restarts.ToString(CultureInfo.InvariantCulture)),
-                new Text(health),
-                new Text(uptime));
-        }
+        var table = DaemonTable.Render(Latest().Select(DaemonRow.From), showSession: false, DateTimeOffset.UtcNow);
 
         var rows = new List<IRenderable> { table };
         lock (_messagesGate)
@@ -125,21 +109,5 @@ internal sealed class LiveView : UpView
         return new Rows(rows);
     }
 
-    private static Color StateColor(DaemonState state) => state switch
-    {
-        DaemonState.Running => Color.Green,
-        DaemonState.Starting or DaemonState.Restarting => Color.Yellow,
-        DaemonState.Failed => Color.Red,
-        _ => Color.Grey,
-    };
-
     private static string Port(int port) => port > 0 ? port.ToString(CultureInfo.InvariantCulture) : "-";
-
-    private static string Ago(TimeSpan span)
-    {
-        if (span < TimeSpan.Zero) span = TimeSpan.Zero;
-        return span.TotalHours >= 1 ? $"{(int)span.TotalHours}h{span.Minutes:00}m"
-            : span.TotalMinutes >= 1 ? $"{(int)span.TotalMinutes}m{span.Seconds:00}s"
-            : $"{(int)span.TotalSeconds}s";
-    }
 }

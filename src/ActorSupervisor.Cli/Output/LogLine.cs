@@ -10,16 +10,23 @@ namespace ActorSupervisor.Cli.Output;
 /// </summary>
 internal static class LogLine
 {
-    public static string State(DateTimeOffset at, ManagedDaemon daemon)
+    public static string State(DateTimeOffset at, ManagedDaemon daemon) =>
+        State(at, daemon.Name, daemon.State.ToWord(), daemon.Pid, daemon.Port, daemon.Restarts, Reason(daemon.Reason, daemon.LastFailure));
+
+    /// <summary>Why the daemon is in its state (waiting for a dependency, completed...), else why its last run failed.</summary>
+    public static string? Reason(string? reason, FailureRecord? failure) => reason ?? failure?.ToString();
+
+    /// <summary>The same line from its parts (`events` prints a remote supervisor's changes this way).</summary>
+    public static string State(DateTimeOffset at, string name, string state, int pid, int port, int restarts, string? reason)
     {
         var line = new StringBuilder()
             .Append("ts=").Append(Timestamp(at))
-            .Append(" daemon=").Append(daemon.Name)
-            .Append(" state=").Append(daemon.State.ToWord())
-            .Append(" pid=").Append(daemon.Pid.ToString(CultureInfo.InvariantCulture))
-            .Append(" port=").Append(daemon.Port.ToString(CultureInfo.InvariantCulture))
-            .Append(" restarts=").Append(daemon.Restarts.ToString(CultureInfo.InvariantCulture));
-        if (daemon.LastFailure is { } failure) line.Append(" reason=").Append(Quote(failure.ToString()));
+            .Append(" daemon=").Append(name)
+            .Append(" state=").Append(state)
+            .Append(" pid=").Append(pid.ToString(CultureInfo.InvariantCulture))
+            .Append(" port=").Append(port.ToString(CultureInfo.InvariantCulture))
+            .Append(" restarts=").Append(restarts.ToString(CultureInfo.InvariantCulture));
+        if (reason is not null) line.Append(" reason=").Append(Quote(reason));
         return line.ToString();
     }
 

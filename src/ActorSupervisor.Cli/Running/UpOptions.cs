@@ -9,4 +9,11 @@ internal sealed record UpOptions(
     int? MaxRestarts,
     TimeSpan? BackoffMin,
     TimeSpan? BackoffMax,
-    TimeSpan? StopGrace);
+    TimeSpan? StopGrace)
+{
+    /// <summary>--http: also serve the control API, /metrics and the dashboard on this TCP address.</summary>
+    public Control.Security.HttpAddress? Http { get; init; }
+
+    /// <summary>--token-file: the token TCP requests must carry.</summary>
+    public string? TokenFile { get; init; }
+}

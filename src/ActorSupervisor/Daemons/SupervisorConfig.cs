@@ -2,25 +2,12 @@ namespace ActorSupervisor.Daemons;
 
 /// <summary>
 /// How a session supervises its daemons. As in NTM, a zero value means "use the default",
-/// so <c>new SupervisorConfig { SessionId = "s", ProjectDir = "." }</c> is a complete config.
+/// so <c>new SupervisorConfig { SessionId = "s", ProjectDir = "." }</c> is a complete config. The defaults have one
+/// home, hocon/reference.conf (embedded in the library); <see cref="WithDefaults"/> reads them from there. As in NTM
+/// upstream, a negative MaxRestarts means no restart at all.
 /// </summary>
 public sealed record SupervisorConfig
 {
-    public static readonly TimeSpan DefaultHealthInterval = TimeSpan.FromSeconds(5);
-    public const int DefaultMaxRestarts = 5;
-    public static readonly TimeSpan DefaultRestartBackoffMax = TimeSpan.FromSeconds(60);
-    public static readonly TimeSpan DefaultRestartBackoffMin = TimeSpan.FromSeconds(1);
-    public const int DefaultFailureThreshold = 3;
-    public static readonly TimeSpan DefaultStartupTimeout = TimeSpan.FromSeconds(30);
-    public static readonly TimeSpan DefaultStablePeriod = TimeSpan.FromSeconds(30);
-    public static readonly TimeSpan DefaultStopGrace = TimeSpan.FromSeconds(2);
-    public static readonly TimeSpan DefaultProbeTimeout = TimeSpan.FromSeconds(2);
-    public static readonly TimeSpan DefaultSettleTime = TimeSpan.FromSeconds(1);
-    public static readonly TimeSpan DefaultStartupProbeInterval = TimeSpan.FromMilliseconds(100);
-    public const string DefaultStateDirName = ".ntm";
-    public const long DefaultLogMaxBytes = 10 * 1024 * 1024;
-    public const int DefaultLogKeep = 3;
-
     // NTM's fields.
     public string SessionId { get; init; } = "";
     public string ProjectDir { get; init; } = "";
@@ -60,28 +47,12 @@ public sealed record SupervisorConfig
     public long LogMaxBytes { get; init; }
     public int LogKeep { get; init; }
 
-    /// <summary>This config with every zero replaced by its default and ProjectDir made absolute.</summary>
-    public SupervisorConfig WithDefaults() => this with
+    /// <summary>This config with every zero replaced by its default (hocon/reference.conf) and ProjectDir made absolute.</summary>
+    public SupervisorConfig WithDefaults() => Configuration.SupervisorSettings.Apply(this, Akka.Configuration.Config.Empty) with
     {
         ProjectDir = string.IsNullOrEmpty(ProjectDir) ? ProjectDir : Path.GetFullPath(ProjectDir),
-        HealthInterval = OrDefault(HealthInterval, DefaultHealthInterval),
-        MaxRestarts = MaxRestarts == 0 ? DefaultMaxRestarts : MaxRestarts,
-        RestartBackoffMax = OrDefault(RestartBackoffMax, DefaultRestartBackoffMax),
-        RestartBackoffMin = OrDefault(RestartBackoffMin, DefaultRestartBackoffMin),
-        FailureThreshold = FailureThreshold == 0 ? DefaultFailureThreshold : FailureThreshold,
-        StartupTimeout = OrDefault(StartupTimeout, DefaultStartupTimeout),
-        StablePeriod = OrDefault(StablePeriod, DefaultStablePeriod),
-        StopGrace = OrDefault(StopGrace, DefaultStopGrace),
-        ProbeTimeout = OrDefault(ProbeTimeout, DefaultProbeTimeout),
-        SettleTime = OrDefault(SettleTime, DefaultSettleTime),
-        StartupProbeInterval = OrDefault(StartupProbeInterval, DefaultStartupProbeInterval),
-        StateDir = string.IsNullOrEmpty(StateDir) ? DefaultStateDirName : StateDir,
-        LogMaxBytes = LogMaxBytes == 0 ? DefaultLogMaxBytes : LogMaxBytes,
-        LogKeep = LogKeep == 0 ? DefaultLogKeep : LogKeep,
     };
 
     /// <summary>The folder holding pids/ and logs/.</summary>
-    public string StateRoot => Path.Combine(ProjectDir, string.IsNullOrEmpty(StateDir) ? DefaultStateDirName : StateDir);
-
-    private static TimeSpan OrDefault(TimeSpan value, TimeSpan fallback) => value == TimeSpan.Zero ? fallback : value;
+    public string StateRoot => Path.Combine(ProjectDir, string.IsNullOrEmpty(StateDir) ? WithDefaults().StateDir : StateDir);
 }

@@ -4,7 +4,10 @@ using Akka.Hosting;
 using ActorSupervisor.Actors;
 using ActorSupervisor.Configuration;
 using ActorSupervisor.Daemons;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Logging;
 
 namespace ActorSupervisor.Hosting;
 
@@ -15,23 +18,35 @@ public static class AkkaHostingExtensions
     /// `actorsupervisor { ... }` settings win), the session actor registered in the ActorRegistry
     /// (<c>IRequiredActor&lt;SessionSupervisorActor&gt;</c>), <paramref name="specs"/> started with the ActorSystem,
     /// and every daemon stopped in CoordinatedShutdown's service-stop phase, so stopping the host stops them.
-    /// The config and specs are validated here: a bad one throws before the host is built.
+    /// The supervision log goes to the host's ILoggerFactory, one category per daemon.
+    /// The config and specs are validated here: a bad one throws before the host is built, naming each field.
     /// </summary>
     public static AkkaConfigurationBuilder WithDaemonSupervisor(this AkkaConfigurationBuilder builder,
+        SupervisorConfig config, IEnumerable<DaemonSpec>? specs = null) =>
+        builder.WithDaemonSupervisor<SessionSupervisorActor>(config, specs);
+
+    /// <summary>
+    /// As <see cref="WithDaemonSupervisor(AkkaConfigurationBuilder, SupervisorConfig, IEnumerable{DaemonSpec}?)"/>, with
+    /// the session actor registered under <typeparamref name="TKey"/> (<c>IRequiredActor&lt;TKey&gt;</c>), so one
+    /// ActorSystem can run several sessions, each under a key type of the app's own.
+    /// </summary>
+    public static AkkaConfigurationBuilder WithDaemonSupervisor<TKey>(this AkkaConfigurationBuilder builder,
         SupervisorConfig config, IEnumerable<DaemonSpec>? specs = null)
     {
+        Platform.EnsureLinux();
         Validation.EnsureValid(config);
         var specList = (specs ?? []).ToList();
         Validation.EnsureValid(specList!, "Daemon specs");
 
         builder.AddHocon(SupervisorHocon.Defaults, HoconAddMode.Append);
-        builder.WithActors((system, registry) =>
+        builder.WithActors((system, registry, resolver) =>
         {
             var effective = SupervisorSettings.Apply(config, system.Settings.Config);
-            var actor = system.ActorOf(SessionSupervisorActor.Props(effective), SessionSupervisorActor.ActorName(config.SessionId));
-            registry.Register<SessionSupervisorActor>(actor);
+            var loggers = resolver.GetService<ILoggerFactory>();
+            var actor = system.ActorOf(SessionSupervisorActor.Props(effective, loggers), SessionSupervisorActor.ActorName(config.SessionId));
+            registry.Register<TKey>(actor);
 
-            CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseServiceStop, "stop-daemons", async () =>
+            CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseServiceStop, $"stop-daemons-{config.SessionId}", async () =>
             {
                 await actor.Ask<SupervisorReplies.StatusReport>(SupervisorCommands.Shutdown.Instance, TimeSpan.FromMinutes(1));
                 return Done.Instance;
@@ -43,6 +58,13 @@ public static class AkkaHostingExtensions
         return builder;
     }
 
+    /// <summary>As above, from <see cref="SupervisorOptions"/> (for example read with <see cref="SupervisorOptions.FromConfiguration"/>).</summary>
+    public static AkkaConfigurationBuilder WithDaemonSupervisor(this AkkaConfigurationBuilder builder, SupervisorOptions options)
+    {
+        EnsureValid(options);
+        return builder.WithDaemonSupervisor<SessionSupervisorActor>(options.ToConfig(), options.Daemons);
+    }
+
     /// <summary>
     /// For Microsoft.Extensions.Hosting apps that do not otherwise use Akka: an ActorSystem logging through
     /// Microsoft.Extensions.Logging, the session supervisor, and a <see cref="Supervisor"/> facade in the container.
@@ -51,21 +73,76 @@ public static class AkkaHostingExtensions
     public static IServiceCollection AddDaemonSupervisor(this IServiceCollection services,
         SupervisorConfig config, IEnumerable<DaemonSpec>? specs = null, string actorSystemName = "actorsupervisor")
     {
+        var specList = (specs ?? []).ToList();
         services.AddAkka(actorSystemName, builder =>
         {
-            builder.ConfigureLoggers(loggers =>
-            {
-                loggers.ClearLoggers();
-                loggers.AddLoggerFactory();
-            });
-            builder.WithDaemonSupervisor(config, specs);
+            RouteAkkaLogs(builder);
+            builder.WithDaemonSupervisor(config, specList);
         });
+        AddFacade(services, _ => config);
+        return services;
+    }
+
+    /// <summary>
+    /// As above, with the settings and daemons read from <paramref name="configuration"/> (appsettings.json's
+    /// "ActorSupervisor" section, environment variables...; see <see cref="SupervisorOptions"/>) and bound to
+    /// <c>IOptions&lt;SupervisorOptions&gt;</c>. They are validated when the host starts: a bad key, value or daemon
+    /// fails the start with an <see cref="OptionsValidationException"/> whose failures name each field and value, and
+    /// nothing is launched.
+    /// </summary>
+    public static IServiceCollection AddDaemonSupervisor(this IServiceCollection services, IConfiguration configuration,
+        string actorSystemName = "actorsupervisor")
+    {
+        services.AddOptions<SupervisorOptions>().ValidateOnStart();
+        services.AddSingleton<IConfigureOptions<SupervisorOptions>>(new ConfigureFromConfiguration(configuration));
+        services.AddSingleton<IValidateOptions<SupervisorOptions>, ValidateSupervisorOptions>();
+        services.AddAkka(actorSystemName, (builder, provider) =>
+        {
+            var options = provider.GetRequiredService<IOptions<SupervisorOptions>>().Value;
+            RouteAkkaLogs(builder);
+            builder.WithDaemonSupervisor<SessionSupervisorActor>(options.ToConfig(), options.Daemons);
+        });
+        AddFacade(services, provider => provider.GetRequiredService<IOptions<SupervisorOptions>>().Value.ToConfig());
+        return services;
+    }
+
+    private static void RouteAkkaLogs(AkkaConfigurationBuilder builder) => builder.ConfigureLoggers(loggers =>
+    {
+        loggers.ClearLoggers();
+        loggers.AddLoggerFactory();
+    });
+
+    private static void AddFacade(IServiceCollection services, Func<IServiceProvider, SupervisorConfig> config) =>
         services.AddSingleton(provider =>
         {
             var system = provider.GetRequiredService<ActorSystem>();
             var actor = provider.GetRequiredService<IRequiredActor<SessionSupervisorActor>>().ActorRef;
-            return Supervisor.For(actor, system, SupervisorSettings.Apply(config, system.Settings.Config));
+            return Supervisor.For(actor, system, SupervisorSettings.Apply(config(provider), system.Settings.Config));
         });
-        return services;
+
+    private static void EnsureValid(SupervisorOptions options)
+    {
+        var problems = options.Problems();
+        if (problems.Count > 0) throw new InvalidSpecException("Supervisor options", problems);
+    }
+
+    /// <summary>Problems reading the section are kept for the validator, so they fail the host's start like any other.</summary>
+    private sealed class ConfigureFromConfiguration(IConfiguration configuration) : IConfigureOptions<SupervisorOptions>
+    {
+        public void Configure(SupervisorOptions options) =>
+            ReadProblems.AddOrUpdate(options, Configuration.ConfigurationReader.Read(configuration, options));
+    }
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<SupervisorOptions, List<SpecProblem>> ReadProblems = new();
+
+    private sealed class ValidateSupervisorOptions : IValidateOptions<SupervisorOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, SupervisorOptions options)
+        {
+            var problems = (ReadProblems.TryGetValue(options, out var read) ? read : []).Concat(options.Problems()).ToList();
+            return problems.Count == 0
+                ? ValidateOptionsResult.Success
+                : ValidateOptionsResult.Fail(problems.Select(p => p.ToString()));
+        }
     }
 }

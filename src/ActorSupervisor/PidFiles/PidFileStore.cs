@@ -230,8 +230,8 @@ public sealed class PidFileStore
             if (info is null)
             {
                 if (problem is null || path != ours) continue;
-                notes.Add($"{spec.Name}: removing unusable PID file {path} ({problem}); nothing signalled");
-                SafeFile.Delete(path);
+                notes.Add($"removing unusable PID file {path} ({problem}); nothing signalled");
+                TryDelete(path, notes);
                 continue;
             }
             // NTM's path of a name with '-' may hold another pair's file (or one of ours): only NTM's file of this pair counts.
@@ -248,8 +248,8 @@ public sealed class PidFileStore
                 adopt = info with { ProcessStartTime = forSpec.Identity!.Value.StartTime, ProcessGroup = info.Pid };
                 if (path != ours)
                 {
-                    notes.Add($"{spec.Name}: adopting pid {info.Pid} from NTM's PID file {path}");
-                    SafeFile.Delete(path);
+                    notes.Add($"adopting pid {info.Pid} from NTM's PID file {path}");
+                    TryDelete(path, notes);
                 }
                 continue;
             }
@@ -257,33 +257,43 @@ public sealed class PidFileStore
             {
                 // This session's daemon, launched from another spec: it carries the launch id of our file, so it is
                 // ours beyond doubt, and it goes. (Without that proof it is only left alone, never signalled.)
-                notes.Add($"{spec.Name}: stopping pid {info.Pid}, this session's daemon from an earlier spec ({forSpec.Reason})");
+                notes.Add($"stopping pid {info.Pid}, this session's daemon from an earlier spec ({forSpec.Reason})");
                 DaemonProcess.Adopt(live.Identity!.Value, info.Pid, info.StartedAt, info.LaunchId)?.Kill();
             }
             else
             {
-                notes.Add($"{spec.Name}: removing stale PID file {path} ({live.Reason}); nothing signalled");
+                notes.Add($"removing stale PID file {path} ({live.Reason}); nothing signalled");
             }
-            SafeFile.Delete(path);
+            TryDelete(path, notes);
         }
 
         foreach (var launch in UntrackedFor(spec.Name, sessionId, handled))
         {
             if (launch.Tag.Supervisor != ProcessIdentity.Self && launch.SupervisorAlive)
             {
-                notes.Add($"{spec.Name}: leaving pid {launch.Leader.Process.Pid} alone: launched by supervisor pid {launch.Tag.Supervisor.Pid}, which is running");
+                notes.Add($"leaving pid {launch.Leader.Process.Pid} alone: launched by supervisor pid {launch.Tag.Supervisor.Pid}, which is running");
                 continue;
             }
             if (adopt is null && AdoptableUntracked(launch, spec, sessionId) is { } found)
             {
                 adopt = found;
-                notes.Add($"{spec.Name}: adopting pid {found.Pid}, left without a PID file by a supervisor that died");
+                notes.Add($"adopting pid {found.Pid}, left without a PID file by a supervisor that died");
                 continue;
             }
-            notes.Add($"{spec.Name}: killing pid {string.Join(", ", launch.Members.Select(m => m.Process.Pid))}, left without a PID file by a supervisor that died");
+            notes.Add($"killing pid {string.Join(", ", launch.Members.Select(m => m.Process.Pid))}, left without a PID file by a supervisor that died");
             Signals.KillLaunch(launch.Tag.LaunchId);
         }
         return new AdoptionVerdict(adopt, notes);
+    }
+
+    /// <summary>
+    /// Removes a file the adoption check has no use for. One that cannot be removed (a directory standing in its
+    /// place) is noted, not thrown: the daemon's start goes on and fails on its PID file, that daemon alone.
+    /// </summary>
+    private static void TryDelete(string path, List<string> notes)
+    {
+        try { SafeFile.Delete(path); }
+        catch (IOException e) { notes.Add($"cannot remove {path}: {e.Message}"); }
     }
 
     private IEnumerable<UntrackedLaunch> UntrackedFor(string name, string sessionId, HashSet<string> handled)

@@ -155,14 +155,15 @@ public sealed class DaemonProcess
     }
 
     /// <summary>
-    /// SIGTERM to the daemon (its group and its detached descendants), up to <paramref name="grace"/> for it to go,
-    /// then SIGKILL to whatever is left. Completes when nothing of it is left.
+    /// <paramref name="signal"/> (SIGTERM unless the daemon asks for another) to the daemon (its group and its detached
+    /// descendants), up to <paramref name="grace"/> for it to go, then SIGKILL to whatever is left (a daemon that
+    /// ignores the signal, or grandchildren that do). Completes when nothing of it is left.
     /// </summary>
-    public async Task<ProcessExit> StopAsync(TimeSpan grace)
+    public async Task<ProcessExit> StopAsync(TimeSpan grace, int signal = Native.SIGTERM)
     {
         Volatile.Write(ref _stopRequested, true);
         var deadline = DateTimeOffset.UtcNow + grace;
-        SignalAll(Native.SIGTERM);
+        SignalAll(signal);
         await Task.WhenAny(Exit, Task.Delay(grace)).ConfigureAwait(false);
         if (!Exit.IsCompleted) SignalAll(Native.SIGKILL);
         var exit = await Exit.ConfigureAwait(false);

@@ -78,6 +78,26 @@ public static class LogFile
         catch (IOException) { return []; }
     }
 
+    /// <summary>
+    /// Appends one line (best effort: false if it could not be written). Never through a symlink: the log dir is
+    /// ours, and a link planted there must not make us write into its target.
+    /// </summary>
+    public static bool AppendLine(string path, string line)
+    {
+        // O_APPEND (through SafeFile's open): every write lands at the end, between the daemon's own lines rather than
+        // over them; .NET's FileMode.Append seeks to the end once.
+        try
+        {
+            using var handle = SafeFile.Open(path, Native.O_WRONLY | Native.O_CREAT | Native.O_APPEND);
+            SafeFile.WriteAll(handle, Encoding.UTF8.GetBytes(line + "\n"), path);
+            return true;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Every file of a daemon's log set (the live file and its rotated copies).</summary>
     public static IEnumerable<string> Set(string path, int keep) =>
         new[] { path }.Concat(Enumerable.Range(1, Math.Max(keep, 0)).Select(i => $"{path}.{i}"))

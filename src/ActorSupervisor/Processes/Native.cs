@@ -98,6 +98,7 @@ internal static unsafe partial class Native
     [LibraryImport(Libc, SetLastError = true)] public static partial int flock(int fd, int operation);
     [LibraryImport(Libc, SetLastError = true)] public static partial nint pwrite(int fd, byte* buffer, nint count, long offset);
     [LibraryImport(Libc, SetLastError = true)] public static partial nint read(int fd, byte* buffer, nint count);
+    [LibraryImport(Libc, SetLastError = true)] public static partial nint write(int fd, byte* buffer, nint count);
     [LibraryImport(Libc, SetLastError = true)] public static partial int ftruncate(int fd, long length);
     [LibraryImport(Libc, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int unlink(string path);
@@ -116,7 +117,6 @@ internal static unsafe partial class Native
     public const int F_GETFL = 3;
     public const int F_SETFL = 4;
     public const int F_DUPFD_CLOEXEC = 1030;
-    [LibraryImport(Libc, SetLastError = true)] public static partial nint write(int fd, byte* buffer, nint count);
     [LibraryImport(Libc, SetLastError = true)] public static partial nint pread(int fd, byte* buffer, nint count, long offset);
 
     [LibraryImport(Libc, SetLastError = true)] public static partial int epoll_create1(int flags);
