@@ -43,6 +43,10 @@ internal sealed class Floor(BenchContext ctx)
         public required double IdleUssMb { get; init; }
         public required double IdleRssMb { get; init; }
 
+        /// <summary>The same probes through the library's HttpProber watches, no actors: CPU % and PSS.</summary>
+        public required double ProberIdleCpuPercent { get; init; }
+        public required double ProberIdlePssMb { get; init; }
+
         /// <summary>The runtimeconfig the prober ran with (the CLI's), or null for defaults.</summary>
         public string? IdleRuntimeConfig { get; init; }
 
@@ -109,7 +113,8 @@ internal sealed class Floor(BenchContext ctx)
 
         var dotnetStartup = DotnetStartup(Math.Max(3, iterations / 5));
         var (startLast, startHealthy, daemons, ports) = await StartManyAsync(ctx.Options.Daemons);
-        var idle = await IdleProbeChildAsync(ports);
+        var idle = await IdleProbeChildAsync(ports, "--probe-child");
+        var proberIdle = await IdleProbeChildAsync(ports, "--probe-child-prober");
         var stop = StopMany(daemons);
 
         return new Results
@@ -126,6 +131,8 @@ internal sealed class Floor(BenchContext ctx)
             IdlePssMb = idle.PssMb,
             IdleUssMb = idle.UssMb,
             IdleRssMb = idle.RssMb,
+            ProberIdleCpuPercent = proberIdle.CpuPercent,
+            ProberIdlePssMb = proberIdle.PssMb,
             IdleRuntimeConfig = ProbeChildRuntimeConfig,
             StopNMs = stop,
         };
@@ -189,14 +196,14 @@ internal sealed class Floor(BenchContext ctx)
         return Stats.Of(samples);
     }
 
-    private async Task<Idle> IdleProbeChildAsync(List<int> ports)
+    private async Task<Idle> IdleProbeChildAsync(List<int> ports, string mode)
     {
         var portsFile = Path.Combine(ctx.TempDir, "floor-ports.txt");
         await File.WriteAllLinesAsync(portsFile, ports.Select(p => p.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         var (exe, prefix) = ProbeChildCommand();
         var psi = new ProcessStartInfo(exe) { UseShellExecute = false, RedirectStandardOutput = true };
         foreach (var a in prefix) psi.ArgumentList.Add(a);
-        psi.ArgumentList.Add("--probe-child");
+        psi.ArgumentList.Add(mode);
         psi.ArgumentList.Add(portsFile);
         psi.ArgumentList.Add("1000");
         psi.Environment["BENCH_TAG"] = ctx.Tag;
@@ -207,7 +214,7 @@ internal sealed class Floor(BenchContext ctx)
             var readLine = child.StandardOutput.ReadLineAsync();
             if (await Task.WhenAny(readLine, Task.Delay(TimeSpan.FromSeconds(30))) != readLine || await readLine != "ready")
                 throw new BenchmarkFailure("floor: the probe child never saw every daemon healthy");
-            ctx.Progress($"floor: idle .NET prober of {ports.Count} daemons every 1 s, measured over {ctx.Options.IdleSeconds} s");
+            ctx.Progress($"floor: idle .NET prober ({mode}) of {ports.Count} daemons every 1 s, measured over {ctx.Options.IdleSeconds} s");
             Thread.Sleep(ctx.Options.IdleSettle);
             return Idle.Measure(child.Id, ctx.Options.IdleSeconds);
         }

@@ -7,6 +7,7 @@ internal static unsafe partial class Native
 {
     private const string Libc = "libc";
 
+    public const int SIGHUP = 1;
     public const int SIGKILL = 9;
     public const int SIGTERM = 15;
     public const int ESRCH = 3;

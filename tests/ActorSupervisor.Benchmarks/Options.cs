@@ -25,6 +25,12 @@ internal sealed record Options
           --env KEY=VALUE      set an environment variable for the supervisor process only (repeatable), to try runtime
                                knobs such as DOTNET_gcServer=0 without touching its code
           --no-floor           skip the floor measurements (quicker experiments; no ratios)
+          --peers              side by side: ours (--cli, and --native if given) and supervisord, runit, s6 and pm2 (those
+                               installed) over the same benchdaemon, N and kill schedule; one table with ratios
+          --native PATH        a NativeAOT actorsupervisor (dotnet publish src/ActorSupervisor.Cli -c Release -o DIR) to
+                               measure beside the JIT build in --peers mode
+          --only LIST          --peers: only these, comma-separated (ours-jit, ours-native, supervisord, runit, s6, pm2)
+          --pm2 PATH           the pm2 executable (default: pm2 on PATH)
         """;
 
     public int Daemons { get; init; } = 200;
@@ -38,6 +44,10 @@ internal sealed record Options
     public bool KeepTemp { get; init; }
     public IReadOnlyList<KeyValuePair<string, string>> SupervisorEnv { get; init; } = [];
     public bool NoFloor { get; init; }
+    public bool Peers { get; init; }
+    public string? Native { get; init; }
+    public IReadOnlyList<string>? Only { get; init; }
+    public string? Pm2 { get; init; }
 
     /// <summary>A daemon is killed only once its current process has been up this long.</summary>
     public TimeSpan MinAgeBeforeKill { get; init; } = TimeSpan.FromSeconds(1.5);
@@ -73,6 +83,10 @@ internal sealed record Options
                 "--cli" => o with { Cli = Value() },
                 "--keep" => o with { KeepTemp = true },
                 "--no-floor" => o with { NoFloor = true },
+                "--peers" => o with { Peers = true },
+                "--native" => o with { Native = Value() },
+                "--only" => o with { Only = Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) },
+                "--pm2" => o with { Pm2 = Value() },
                 "--env" => o with { SupervisorEnv = [.. o.SupervisorEnv, EnvPair(Value())] },
                 "-h" or "--help" => throw new UsageException(""),
                 var other => throw new UsageException($"unknown argument '{other}'"),

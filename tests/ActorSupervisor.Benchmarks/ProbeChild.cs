@@ -13,10 +13,7 @@ internal static class ProbeChild
 {
     public static async Task<int> RunAsync(string portsFile, int intervalMs)
     {
-        var urls = File.ReadAllLines(portsFile)
-            .Where(l => l.Length > 0)
-            .Select(l => new Uri($"http://127.0.0.1:{int.Parse(l, CultureInfo.InvariantCulture)}/health"))
-            .ToArray();
+        var urls = Urls(portsFile);
         using var client = new HttpClient(new SocketsHttpHandler
         {
             UseProxy = false,
@@ -41,6 +38,39 @@ internal static class ProbeChild
             }
         }
         while (await timer.WaitForNextTickAsync());
+        return 0;
+    }
+
+    private static Uri[] Urls(string portsFile) =>
+        File.ReadAllLines(portsFile)
+            .Where(l => l.Length > 0)
+            .Select(l => new Uri($"http://127.0.0.1:{int.Parse(l, CultureInfo.InvariantCulture)}/health"))
+            .ToArray();
+
+    /// <summary>
+    /// <c>--probe-child-prober</c>: the same probes through the library's <see cref="ActorSupervisor.Health.HttpProber"/>
+    /// watches (one thread, pooled sockets, told only of changes), without any actor: what a probe can cost at best.
+    /// </summary>
+    public static async Task<int> RunProberAsync(string portsFile, int intervalMs)
+    {
+        var urls = Urls(portsFile);
+        var healthy = 0;
+        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var watches = urls.Select(u =>
+        {
+            var seen = false;
+            return ActorSupervisor.Health.HttpProber.Shared.Watch(u, TimeSpan.FromMilliseconds(intervalMs), TimeSpan.FromSeconds(2), r =>
+            {
+                if (!r.Healthy || seen) return;
+                seen = true;
+                if (Interlocked.Increment(ref healthy) == urls.Length) ready.TrySetResult();
+            });
+        }).ToList();
+        await ready.Task;
+        Console.Out.WriteLine("ready");
+        Console.Out.Flush();
+        await Task.Delay(Timeout.Infinite);
+        GC.KeepAlive(watches);
         return 0;
     }
 

@@ -109,6 +109,49 @@ internal static class ProcFs
         return found;
     }
 
+    /// <summary>Live (non-zombie) processes whose executable is <paramref name="exe"/> (by /proc/&lt;pid&gt;/exe).</summary>
+    public static List<int> ProcessesRunning(string exe)
+    {
+        var found = new List<int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)) continue;
+            string? target;
+            try { target = new FileInfo(Path.Combine(dir, "exe")).LinkTarget; }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { continue; }
+            if (target == exe && IsLive(pid)) found.Add(pid);
+        }
+        return found;
+    }
+
+    /// <summary>Field 4: the parent PID.</summary>
+    public static int? ParentPid(int pid) =>
+        StatFields(pid) is { Length: > 1 } f && int.TryParse(f[1], CultureInfo.InvariantCulture, out var p) ? p : null;
+
+    /// <summary><paramref name="roots"/> and every live descendant of them, from one pass over /proc.</summary>
+    public static List<int> ProcessTree(IEnumerable<int> roots)
+    {
+        var children = new Dictionary<int, List<int>>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)) continue;
+            if (StatFields(pid) is not { Length: > 1 } f || f[0] is "Z" or "X") continue;
+            if (!int.TryParse(f[1], CultureInfo.InvariantCulture, out var ppid)) continue;
+            if (!children.TryGetValue(ppid, out var list)) children[ppid] = list = [];
+            list.Add(pid);
+        }
+        var tree = new List<int>();
+        var queue = new Queue<int>(roots.Where(IsLive));
+        var seen = new HashSet<int>();
+        while (queue.TryDequeue(out var pid))
+        {
+            if (!seen.Add(pid)) continue;
+            tree.Add(pid);
+            if (children.TryGetValue(pid, out var kids)) foreach (var k in kids) queue.Enqueue(k);
+        }
+        return tree;
+    }
+
     private static bool ContainsVariable(ReadOnlySpan<byte> env, ReadOnlySpan<byte> needle)
     {
         // Either the first variable or one that follows a NUL: "XBENCH_TAG=..." is not ours.

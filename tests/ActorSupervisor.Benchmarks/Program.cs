@@ -13,6 +13,8 @@ if (args is ["--hello-child"])
 // The idle floor's child mode: a plain .NET prober, measured from outside like the supervisor.
 if (args is ["--probe-child", var portsFile, var intervalMs])
     return await ProbeChild.RunAsync(portsFile, int.Parse(intervalMs, CultureInfo.InvariantCulture));
+if (args is ["--probe-child-prober", var proberPortsFile, var proberIntervalMs])
+    return await ProbeChild.RunProberAsync(proberPortsFile, int.Parse(proberIntervalMs, CultureInfo.InvariantCulture));
 
 Options options;
 try
@@ -52,6 +54,8 @@ var ctx = new BenchContext(options) { Cli = cli };
 using var onSigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => Abort(c, "SIGINT", 130));
 using var onSigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => Abort(c, "SIGTERM", 143));
 AppDomain.CurrentDomain.ProcessExit += (_, _) => ctx.Cleanup();
+
+if (options.Peers) return ActorSupervisor.Benchmarks.Peers.PeersMode.RunAll(ctx, cli);
 
 Floor.Results? floor = null;
 SupervisorBench? bench = null;

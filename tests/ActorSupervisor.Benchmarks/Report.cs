@@ -43,7 +43,7 @@ internal static class Report
 
         var idle = s.Idle;
         list.Add(new("idle_cpu_percent", $"idle: CPU, % of one core over {o.IdleSeconds:0} s", idle?.CpuPercent ?? double.NaN, "%",
-            f?.IdleCpuPercent, "<= 2 %", idle is null ? null : idle.CpuPercent <= 2));
+            f?.IdleCpuPercent, "<= 1 %", idle is null ? null : idle.CpuPercent <= 1));
         list.Add(new("idle_pss_mb", "idle: PSS", idle?.PssMb ?? double.NaN, "MB", f?.IdlePssMb, "<= 60 MB", idle is null ? null : idle.PssMb <= 60));
         list.Add(new("idle_uss_mb", "idle: USS (private pages)", idle?.UssMb ?? double.NaN, "MB", f?.IdleUssMb, null, null));
         list.Add(new("idle_rss_mb", "idle: RSS (VmRSS)", idle?.RssMb ?? double.NaN, "MB", f?.IdleRssMb, null, null));
@@ -91,6 +91,7 @@ internal static class Report
             sb.AppendLine(CultureInfo.InvariantCulture, $"  N={o.Daemons}: Process.Start each -> last recorded start {f.StartNLastMs:0.0} ms, -> all answered /health {f.StartNHealthyMs:0.0} ms");
             sb.AppendLine(CultureInfo.InvariantCulture, $"  N={o.Daemons}: SIGTERM each -> none left {f.StopNMs:0.0} ms");
             sb.AppendLine(CultureInfo.InvariantCulture, $"  N={o.Daemons}: a .NET process probing them all every 1 s{(f.IdleRuntimeConfig is null ? "" : " (with the CLI's runtimeconfig)")}: CPU {f.IdleCpuPercent:0.00} %, PSS {f.IdlePssMb:0.0} MB, USS {f.IdleUssMb:0.0} MB, RSS {f.IdleRssMb:0.0} MB");
+            sb.AppendLine(CultureInfo.InvariantCulture, $"  N={o.Daemons}: the same through the library's HttpProber watches (no actors): CPU {f.ProberIdleCpuPercent:0.00} %, PSS {f.ProberIdlePssMb:0.0} MB");
         }
 
         if (s is not null)

@@ -6,8 +6,12 @@ namespace ActorSupervisor.Benchmarks;
 /// The supervisor under N benchdaemons, measured from outside: `actorsupervisor up` as a child process, its stdout
 /// lines, the start times the daemons record, /proc. Phases: start, restarts after kill -9, idle, stop.
 /// </summary>
-internal sealed class SupervisorBench(BenchContext ctx)
+internal sealed class SupervisorBench(BenchContext ctx, string? runDir = null)
 {
+    // Several runs in one benchmark process (--peers: the JIT and the native CLI) each get a directory of their own.
+    private readonly string _dir = runDir ?? ctx.TempDir;
+    private readonly string _projectDir = runDir is null ? ctx.ProjectDir : Directory.CreateDirectory(Path.Combine(runDir, "project")).FullName;
+
     public sealed record KillSample(string Daemon, int OldPid, int NewPid, double RestartMs, double? RunningMs);
 
     public sealed record Results
@@ -42,7 +46,7 @@ internal sealed class SupervisorBench(BenchContext ctx)
     public void Run(string cli)
     {
         var n = ctx.Options.Daemons;
-        _starts = new StartsLog(Path.Combine(ctx.TempDir, "starts.txt"));
+        _starts = new StartsLog(Path.Combine(_dir, "starts.txt"));
         for (var i = 0; i < n; i++) _names.Add($"bench{i:D4}");
         var specsPath = WriteSpecs();
         Measured.LoadAverageBefore = ProcFs.LoadAverage();
@@ -51,9 +55,9 @@ internal sealed class SupervisorBench(BenchContext ctx)
         ctx.Progress($"supervisor: actorsupervisor up with {n} benchdaemons (session {session})");
         var sup = ctx.Supervisor = SupervisorProcess.Launch(cli,
         [
-            "up", "--specs", specsPath, "--project-dir", ctx.ProjectDir, "--session", session,
+            "up", "--specs", specsPath, "--project-dir", _projectDir, "--session", session,
             "--health-interval", "1s", "--backoff-min", "1ms", "--backoff-max", "1s", "--stop-grace", "2s",
-        ], ctx.Options.SupervisorEnv, Path.Combine(ctx.TempDir, "supervisor.stderr"));
+        ], ctx.Options.SupervisorEnv, Path.Combine(_dir, "supervisor.stderr"));
 
         MeasureStart(sup);
         MeasureRestarts(sup);
@@ -73,7 +77,7 @@ internal sealed class SupervisorBench(BenchContext ctx)
             ["needs_port"] = true,
             ["env"] = new[] { $"BENCH_TAG={ctx.Tag}", $"BENCH_STARTS={_starts.Path}" },
         });
-        var path = Path.Combine(ctx.TempDir, "specs.json");
+        var path = Path.Combine(_dir, "specs.json");
         File.WriteAllText(path, JsonSerializer.Serialize(specs, new JsonSerializerOptions { WriteIndented = true }));
         return path;
     }
@@ -229,7 +233,7 @@ internal sealed class SupervisorBench(BenchContext ctx)
             ctx.Problem($"stop: {Measured.LeftBehind.Count} daemon processes left behind: {string.Join(' ', Measured.LeftBehind.Take(10))}");
             Measured.StopMs = double.NaN;
         }
-        var pidDir = Path.Combine(ctx.ProjectDir, ".ntm", "pids");
+        var pidDir = Path.Combine(_projectDir, ".ntm", "pids");
         Measured.PidFilesLeft = Directory.Exists(pidDir) ? Directory.EnumerateFiles(pidDir, "*.pid").Count() : 0;
         if (Measured.PidFilesLeft > 0) ctx.Problem($"stop: {Measured.PidFilesLeft} PID files left in {pidDir}");
         ctx.Progress($"supervisor: no daemon left {Measured.StopMs:0.0} ms after SIGTERM; supervisor exited after {Measured.StopSupervisorExitMs:0.0} ms (code {Measured.ExitCode})");

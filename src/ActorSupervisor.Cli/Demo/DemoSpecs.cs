@@ -31,8 +31,8 @@ internal static class DemoSpecs
     {
         var process = Environment.ProcessPath ?? throw new InvalidOperationException("cannot tell which executable is running");
         if (!string.Equals(Path.GetFileNameWithoutExtension(process), "dotnet", StringComparison.Ordinal)) return (process, []);
-        var assembly = typeof(DemoSpecs).Assembly.Location;
-        if (string.IsNullOrEmpty(assembly)) assembly = Path.Combine(AppContext.BaseDirectory, "actorsupervisor.dll");
+        // Not Assembly.Location, which a native (single-file) build cannot give: the dll sits in the base directory.
+        var assembly = Path.Combine(AppContext.BaseDirectory, typeof(DemoSpecs).Assembly.GetName().Name + ".dll");
         return (process, [assembly]);
     }
 }

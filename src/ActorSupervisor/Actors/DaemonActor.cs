@@ -133,7 +133,7 @@ internal sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
         {
             var reason = $"supervisor error: {e.Message}";
             if (_process is null) FailWithoutProcess(reason, cannotLaunch: false);
-            else FailRun(new FailureRecord { Reason = reason });
+            else FailRun(new FailureRecord { Reason = reason, Kind = FailureKind.Supervisor });
             return true;
         }
     }
@@ -303,6 +303,7 @@ internal sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
             {
                 Reason = $"not healthy within the startup timeout of {Configuration.Duration.Format(_settings.StartupTimeout)}",
                 ProbeError = _lastProbeError,
+                Kind = FailureKind.StartupTimeout,
             });
         });
         WhileUp();
@@ -336,6 +337,7 @@ internal sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
                 {
                     Reason = $"health check failed {_failedProbes} times in a row",
                     ProbeError = p.Outcome.Error,
+                    Kind = FailureKind.Health,
                 });
         });
         Receive<StablePeriodReached>(_ =>
@@ -437,6 +439,7 @@ internal sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
             ExitCode = exit.ExitCode,
             Signal = exit.Signal,
             ProbeError = _lastProbeError,
+            Kind = exit.Signal is null ? FailureKind.Exit : FailureKind.Signal,
         });
     }
 
@@ -452,7 +455,10 @@ internal sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
 
     private void FailWithoutProcess(string reason, bool cannotLaunch)
     {
-        var failure = new FailureRecord { Reason = reason, At = DateTimeOffset.UtcNow };
+        var failure = new FailureRecord
+        {
+            Reason = reason, At = DateTimeOffset.UtcNow, Kind = cannotLaunch ? FailureKind.CannotLaunch : FailureKind.Supervisor,
+        };
         SupervisionLog.CannotLaunch(_log, Name, reason, _session.SessionId, _generation);
         var verdict = RestartRules.AfterFailure(_failuresBefore!.Value, _settings.MaxRestarts, cannotLaunch,
             everLaunched: _plan?.IsRestart == true, _settings.Restart);

@@ -602,6 +602,7 @@ public sealed class SessionSupervisorActor : ReceiveActor
             slot.Backoff = null;
         }
         _slots.Remove(slot.Name);
+        Context.System.EventStream.Publish(new SupervisorEvents.DaemonRemoved(_context.SessionId, slot.Name));
         foreach (var waiter in slot.RemoveWaiters) waiter.Tell(slot.Record.Snapshot);
         slot.RemoveWaiters.Clear();
     }

@@ -88,6 +88,9 @@ public sealed record DaemonNotFound(string Name);
 /// <summary>Published on the ActorSystem's event stream whenever a daemon changes state.</summary>
 public static class SupervisorEvents
 {
+    /// <summary>The session forgot a daemon (RemoveDaemon, or a reload that dropped it): it is no longer listed.</summary>
+    public sealed record DaemonRemoved(string SessionId, string Name);
+
     public sealed record DaemonStateChanged(string SessionId, ManagedDaemon Daemon, DaemonState? Previous)
     {
         public string Name => Daemon.Name;

@@ -22,7 +22,8 @@ namespace ActorSupervisor.Configuration;
 /// </summary>
 internal sealed class SpecReader(bool hocon, string? projectDir)
 {
-    private static readonly JsonSerializerOptions Bind = new();
+    // Source-generated (Serialization/SpecJsonContext): the CLI publishes NativeAOT, where reflection-based binding is off.
+    private static readonly JsonSerializerOptions Bind = new() { TypeInfoResolver = Serialization.SpecJsonContext.Default };
 
     /// <summary>For values shown in messages: as written, not \u-escaped.</summary>
     private static readonly JsonSerializerOptions Shown = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -135,7 +136,7 @@ internal sealed class SpecReader(bool hocon, string? projectDir)
         DaemonSpec spec;
         try
         {
-            spec = bind.Deserialize<DaemonSpec>(Bind) ?? new DaemonSpec();
+            spec = bind.Deserialize(Serialization.SpecJsonContext.Default.DaemonSpec) ?? new DaemonSpec();
         }
         catch (Exception e) when (e is JsonException or NotSupportedException or InvalidOperationException or FormatException or ArgumentException)
         {
@@ -239,8 +240,8 @@ internal sealed class SpecReader(bool hocon, string? projectDir)
         // what the field takes.
         try
         {
-            if (property is not null) new JsonObject { [property] = node.DeepClone() }.Deserialize<DaemonSpec>(Bind);
-            else node.Deserialize(t, Bind);
+            if (property is not null) new JsonObject { [property] = node.DeepClone() }.Deserialize(Serialization.SpecJsonContext.Default.DaemonSpec);
+            else node.Deserialize(Bind.GetTypeInfo(t));
             result = node.DeepClone();
             return true;
         }
@@ -282,6 +283,8 @@ internal sealed class SpecReader(bool hocon, string? projectDir)
         : null;
 
     /// <summary>The words an enum is written as: its [JsonStringEnumMemberName]s, else its lower-cased names.</summary>
+    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2070",
+        Justification = "Only DaemonSpec's own enum types get here, and the CLI roots this assembly for trimming (its HOCON names types).")]
     private static IReadOnlyList<string> EnumNames(Type t) => t
         .GetFields(BindingFlags.Public | BindingFlags.Static)
         .Select(f => f.GetCustomAttribute<JsonStringEnumMemberNameAttribute>()?.Name ?? f.Name.ToLowerInvariant())

@@ -41,6 +41,9 @@ public sealed record ManagedDaemon
 public sealed record FailureRecord
 {
     [JsonPropertyName("reason")] public string Reason { get; init; } = "";
+
+    /// <summary>What kind of failure it was, for metrics and scripts (the reason says it in words).</summary>
+    [JsonPropertyName("kind")] public FailureKind Kind { get; init; }
     [JsonPropertyName("exit_code")] public int? ExitCode { get; init; }
     [JsonPropertyName("signal")] public int? Signal { get; init; }
     [JsonPropertyName("probe_error")] public string? ProbeError { get; init; }
@@ -55,4 +58,33 @@ public sealed record FailureRecord
         var parts = new[] { Reason, how, ProbeError }.Where(p => !string.IsNullOrEmpty(p));
         return string.Join("; ", parts);
     }
+}
+
+/// <summary>The kinds of failure, as a few stable words for metric labels and scripts.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<FailureKind>))]
+public enum FailureKind
+{
+    /// <summary>Not said (a record written by an older version).</summary>
+    [JsonStringEnumMemberName("other")] Other,
+
+    /// <summary>The process exited on its own, with an exit code.</summary>
+    [JsonStringEnumMemberName("exit")] Exit,
+
+    /// <summary>The process was killed by a signal it did not ask for.</summary>
+    [JsonStringEnumMemberName("signal")] Signal,
+
+    /// <summary>Its health check failed FailureThreshold times in a row.</summary>
+    [JsonStringEnumMemberName("health")] Health,
+
+    /// <summary>It was not healthy within the startup timeout.</summary>
+    [JsonStringEnumMemberName("startup_timeout")] StartupTimeout,
+
+    /// <summary>It could not be launched (a missing binary, a port it must have, an unreadable env_file).</summary>
+    [JsonStringEnumMemberName("cannot_launch")] CannotLaunch,
+
+    /// <summary>A dependency failed before this daemon could start.</summary>
+    [JsonStringEnumMemberName("dependency")] Dependency,
+
+    /// <summary>The supervisor itself could not go on with it (its PID file, a lock, an unexpected error).</summary>
+    [JsonStringEnumMemberName("supervisor")] Supervisor,
 }

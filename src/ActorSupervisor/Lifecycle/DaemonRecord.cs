@@ -166,7 +166,7 @@ internal sealed record DaemonRecord
         {
             State = DaemonState.Failed,
             Pid = 0,
-            LastFailure = new FailureRecord { Reason = reason, At = at },
+            LastFailure = new FailureRecord { Reason = reason, At = at, Kind = FailureKind.Supervisor },
         },
     };
 
@@ -178,7 +178,7 @@ internal sealed record DaemonRecord
             State = DaemonState.Failed,
             Pid = 0,
             Reason = reason,
-            LastFailure = new FailureRecord { Reason = $"not started: {reason}", At = at },
+            LastFailure = new FailureRecord { Reason = $"not started: {reason}", At = at, Kind = FailureKind.Dependency },
         },
     };
 

@@ -41,17 +41,22 @@ internal sealed class DaemonStateTable
         }
     }
 
-    /// <summary>
-    /// A failure's kind, for a metric label with few values. The failure record carries no kind of its own, so the
-    /// reason text (written by DaemonActor) is matched; an unknown text is "other", never a new label.
-    /// </summary>
-    public static string FailureKind(FailureRecord? failure) => failure switch
+    /// <summary>A failure's kind, for a metric label with few values: the record's own kind, as its JSON word.</summary>
+    public static string FailureKind(FailureRecord? failure) => failure?.Kind switch
     {
-        null => "other",
-        { Signal: not null } => "signal",
-        { ExitCode: not null } => "exit",
-        _ when failure.Reason.StartsWith("health check failed", StringComparison.Ordinal) => "health",
-        _ when failure.Reason.StartsWith("not healthy within the startup timeout", StringComparison.Ordinal) => "startup_timeout",
-        _ => "other",
+        null or Daemons.FailureKind.Other => "other",
+        Daemons.FailureKind.Exit => "exit",
+        Daemons.FailureKind.Signal => "signal",
+        Daemons.FailureKind.Health => "health",
+        Daemons.FailureKind.StartupTimeout => "startup_timeout",
+        Daemons.FailureKind.CannotLaunch => "cannot_launch",
+        Daemons.FailureKind.Dependency => "dependency",
+        _ => "supervisor",
     };
+
+    /// <summary>A daemon the session forgot (RemoveDaemon, a reload): no longer counted in any state.</summary>
+    public void Remove(string session, string name)
+    {
+        lock (_gate) _latest.Remove((session, name));
+    }
 }

@@ -12,6 +12,7 @@ internal sealed class MetricsListener : ReceiveActor
         {
             if (table.Apply(change) is { } reason) SupervisorMetrics.RecordRestart(change.SessionId, change.Name, reason);
         });
+        Receive<SupervisorEvents.DaemonRemoved>(removed => table.Remove(removed.SessionId, removed.Name));
     }
 
     protected override void PostStop() => Context.System.EventStream.Unsubscribe(Self);

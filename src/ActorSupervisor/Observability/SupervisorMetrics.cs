@@ -105,6 +105,7 @@ public static class SupervisorMetrics
             var listener = system.SystemActorOf(MetricsListener.Props(table), "actorsupervisor-metrics");
             // Subscribed here rather than in the listener's PreStart, so no event published from now on is missed.
             system.EventStream.Subscribe(listener, typeof(SupervisorEvents.DaemonStateChanged));
+            system.EventStream.Subscribe(listener, typeof(SupervisorEvents.DaemonRemoved));
             Tables.TryAdd(table, 0);
             system.RegisterOnTermination(() => Tables.TryRemove(table, out _));
         }

@@ -1,7 +1,7 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using ActorSupervisor.Daemons;
 using ActorSupervisor.Processes;
+using ActorSupervisor.Serialization;
 
 namespace ActorSupervisor.PidFiles;
 
@@ -21,13 +21,8 @@ public sealed class PidFileStore
     /// <summary>A PID file is a few hundred bytes; anything bigger than this is not read.</summary>
     public const int MaxPidFileBytes = 64 * 1024;
 
-    public static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        ReadCommentHandling = JsonCommentHandling.Skip,
-        AllowTrailingCommas = true,
-    };
+    /// <summary>The PID file format's options (source-generated: see <see cref="PidFileJsonContext"/>).</summary>
+    public static readonly JsonSerializerOptions Json = PidFileJsonContext.Default.Options;
 
     private static readonly TimeSpan UntrackedSurveyTtl = TimeSpan.FromSeconds(10);
 
@@ -62,7 +57,7 @@ public sealed class PidFileStore
     public void Write(string name, PidFileInfo info)
     {
         EnsureDirectories();
-        SafeFile.WriteAtomically(PathFor(name, info.OwnerId), JsonSerializer.SerializeToUtf8Bytes(info, Json));
+        SafeFile.WriteAtomically(PathFor(name, info.OwnerId), JsonSerializer.SerializeToUtf8Bytes(info, PidFileJsonContext.Default.PidFileInfo));
     }
 
     /// <summary>Reads one PID file; null when it does not exist or is not a usable PID file (a reader must not crash on junk).</summary>
@@ -84,7 +79,7 @@ public sealed class PidFileStore
         if (tooBig) return (null, $"it is larger than {MaxPidFileBytes / 1024} KB, so it is not a PID file");
         try
         {
-            var info = JsonSerializer.Deserialize<PidFileInfo>(bytes, Json);
+            var info = JsonSerializer.Deserialize(bytes, PidFileJsonContext.Default.PidFileInfo);
             return info is null ? (null, "it is not a PID file (JSON null)") : (info, null);
         }
         catch (JsonException e)

@@ -9,6 +9,7 @@
  *   any other method 400 and a close.
  *   One epoll loop, any number of connections, pipelined requests, partial reads and writes.
  * - SIGTERM or SIGINT: exits 0.
+ * - With $BENCH_NOTIFY_FD set (s6 only), writes a newline to that descriptor once it listens: s6's readiness notice.
  *
  * Build: gcc -O2 -o benchdaemon benchdaemon.c
  */
@@ -59,6 +60,20 @@ static void record_start(void)
     int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) return;
     ssize_t w = write(fd, line, (size_t)n);
+    (void)w;
+    close(fd);
+}
+
+/* s6's readiness protocol: a newline on the descriptor named in the service's notification-fd file. The benchmark
+ * sets $BENCH_NOTIFY_FD only under s6, whose supervisor waits a second before each restart unless the daemon told it
+ * that it was ready. */
+static void notify_ready(void)
+{
+    const char *v = getenv("BENCH_NOTIFY_FD");
+    if (v == NULL || *v == '\0') return;
+    int fd = atoi(v);
+    if (fd <= 2) return;
+    ssize_t w = write(fd, "\n", 1);
     (void)w;
     close(fd);
 }
@@ -230,6 +245,7 @@ int main(int argc, char **argv)
                                 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
     if (bind(lfd, (struct sockaddr *)&addr, sizeof addr) != 0) die("bind");
     if (listen(lfd, 1024) != 0) die("listen");
+    notify_ready();
 
     int ep = epoll_create1(EPOLL_CLOEXEC);
     if (ep < 0) die("epoll_create1");

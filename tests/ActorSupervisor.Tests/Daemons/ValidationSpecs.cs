@@ -86,17 +86,25 @@ public class ValidationSpecs
     }
 
     [Fact]
-    public void A_config_needs_a_session_and_an_existing_project_dir_and_no_negative_values()
+    public void A_config_needs_a_session_and_an_existing_project_dir_and_no_negative_durations()
     {
         var problems = Validation.Problems(new SupervisorConfig
         {
             SessionId = "a/b",
             ProjectDir = "/no/such/dir",
             HealthInterval = TimeSpan.FromSeconds(-1),
-            MaxRestarts = -2,
+            MaxRestarts = -2, // NTM upstream's "never restart", not a mistake
         });
-        Assert.Equal(["SessionId", "ProjectDir", "HealthInterval", "MaxRestarts"], problems.Select(p => p.Field));
-        Assert.Contains(problems, p => p.Value == "-2");
+        Assert.Equal(["SessionId", "ProjectDir", "HealthInterval"], problems.Select(p => p.Field));
         Assert.Equal(["SessionId", "ProjectDir"], Validation.Problems(new SupervisorConfig()).Select(p => p.Field));
+    }
+
+    [Fact]
+    public void A_negative_MaxRestarts_means_no_restart_as_in_NTM_upstream()
+    {
+        var config = new SupervisorConfig { SessionId = "s", ProjectDir = "/tmp", MaxRestarts = -1 }.WithDefaults();
+        Assert.Equal(-1, config.MaxRestarts);
+        Assert.Equal(0, ActorSupervisor.Lifecycle.DaemonSettings.For(new DaemonSpec { Name = "d", Command = "d" }, config).MaxRestarts);
+        Assert.Equal(5, new SupervisorConfig { SessionId = "s", ProjectDir = "/tmp" }.WithDefaults().MaxRestarts);
     }
 }

@@ -21,7 +21,7 @@ public sealed class SupervisorMetricsSpecs
         var table = new DaemonStateTable();
         Assert.Null(table.Apply(Change("web", DaemonState.Starting)));
         Assert.Null(table.Apply(Change("web", DaemonState.Running)));
-        var killed = new FailureRecord { Reason = "exited unexpectedly", Signal = 9 };
+        var killed = new FailureRecord { Reason = "exited unexpectedly", Signal = 9, Kind = FailureKind.Signal };
         Assert.Null(table.Apply(Change("web", DaemonState.Restarting, 0, killed)));
         Assert.Equal("signal", table.Apply(Change("web", DaemonState.Starting, 1, killed)));
         Assert.Null(table.Apply(Change("web", DaemonState.Running, 1, killed)));
@@ -32,13 +32,28 @@ public sealed class SupervisorMetricsSpecs
     }
 
     [Theory]
-    [InlineData("exited unexpectedly", 3, null, "exit")]
-    [InlineData("exited unexpectedly", null, 15, "signal")]
-    [InlineData("health check failed 3 times in a row", null, null, "health")]
-    [InlineData("not healthy within the startup timeout of 30 s", null, null, "startup_timeout")]
-    [InlineData("cannot write its PID file: disk full", null, null, "other")]
-    public void A_failure_has_one_of_a_few_kinds(string reason, int? exitCode, int? signal, string kind) =>
-        Assert.Equal(kind, DaemonStateTable.FailureKind(new FailureRecord { Reason = reason, ExitCode = exitCode, Signal = signal }));
+    [InlineData(FailureKind.Exit, "exit")]
+    [InlineData(FailureKind.Signal, "signal")]
+    [InlineData(FailureKind.Health, "health")]
+    [InlineData(FailureKind.StartupTimeout, "startup_timeout")]
+    [InlineData(FailureKind.CannotLaunch, "cannot_launch")]
+    [InlineData(FailureKind.Dependency, "dependency")]
+    [InlineData(FailureKind.Supervisor, "supervisor")]
+    [InlineData(FailureKind.Other, "other")]
+    public void A_failure_has_one_of_a_few_kinds_the_same_words_as_in_its_json(FailureKind kind, string word)
+    {
+        Assert.Equal(word, DaemonStateTable.FailureKind(new FailureRecord { Reason = "r", Kind = kind }));
+        Assert.Equal($"\"{word}\"", System.Text.Json.JsonSerializer.Serialize(kind));
+    }
+
+    [Fact]
+    public void A_removed_daemon_is_no_longer_counted_in_any_state()
+    {
+        var table = new DaemonStateTable();
+        table.Apply(Change("web", DaemonState.Stopped, 0, null));
+        table.Remove("s", "web");
+        Assert.Empty(table.Counts());
+    }
 
     [Fact]
     public void Health_is_unhealthy_naming_failed_daemons_degraded_naming_unsettled_ones_and_healthy_otherwise()
