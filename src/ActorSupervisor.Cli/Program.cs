@@ -36,6 +36,8 @@ internal static class Program
         // No arguments at all: the help, rather than an error about a missing command.
         if (args.Length == 0) args = ["--help"];
 
+        // The CLI starts children only through the library, so as a subreaper it may reap every orphan it inherits.
+        Processes.Reaper.ReapEveryOrphan = true;
         var parse = root.Parse(args);
         // System.CommandLine would answer a parse error with exit code 1; the contract says bad arguments are 2.
         if (parse.Errors.Count > 0 && parse.Action is not { ClearsParseErrors: true })

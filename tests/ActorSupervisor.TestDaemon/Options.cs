@@ -24,6 +24,12 @@ internal sealed class Options
     public int? ExitAfterHealthChecks { get; private set; }
     public TimeSpan SleepBeforeListen { get; private set; }
     public bool Grandchild { get; private set; }
+    public bool Setsid { get; private set; }
+    public string? RecordSignalsFile { get; private set; }
+    public int Daemonize { get; private set; }
+
+    /// <summary>The arguments a daemonized copy runs with: these, without the daemonizing flag.</summary>
+    public IReadOnlyList<string> Rest { get; private set; } = [];
 
     /// <summary>Answer an MCP JSON-RPC "initialize" POSTed to / (as cm does), with a result, or with an error.</summary>
     public bool Mcp { get; private set; }
@@ -104,11 +110,23 @@ internal sealed class Options
                 case "--exit-after-health-checks": o.ExitAfterHealthChecks = ParseInt(name, Value(), 1); break;
                 case "--sleep-before-listen": o.SleepBeforeListen = ParseDuration(name, Value()); break;
                 case "--grandchild": o.Grandchild = Switch(); break;
+                case "--setsid": o.Setsid = Switch(); break;
+                case "--record-signals": o.RecordSignalsFile = Value(); break;
+                case "--daemonize": o.Daemonize = ParseInt(name, Value(), 1); break;
                 case "--mcp": o.Mcp = Switch(); break;
                 case "--mcp-error": o.McpError = o.Mcp = Switch(); break;
                 default: throw new UsageException($"unknown flag {arg}");
             }
         }
+
+        var rest = new List<string>();
+        for (int i = 0; i < args.Length; i++)
+        {
+            if (args[i] == "--daemonize") { i++; continue; }
+            if (args[i].StartsWith("--daemonize=", StringComparison.Ordinal)) continue;
+            rest.Add(args[i]);
+        }
+        o.Rest = rest;
 
         if (o.Port is null && !string.IsNullOrEmpty(portFromEnvironment))
             o.Port = ParsePort("PORT", portFromEnvironment);

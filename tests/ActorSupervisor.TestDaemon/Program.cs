@@ -24,6 +24,12 @@ internal static class Program
 
     private const nint SigDfl = 0;
 
+    [DllImport("libc", SetLastError = true)]
+    private static extern int setsid();
+
+    // Kept alive for the life of the process, like the SIGTERM/SIGINT registrations.
+    private static readonly List<PosixSignalRegistration> Recorders = [];
+
     private static int Main(string[] args)
     {
         long startTimestamp = Stopwatch.GetTimestamp();
@@ -38,8 +44,19 @@ internal static class Program
             return 2;
         }
 
+        // A bystander leads its own session and group, so that only a signal aimed at it (or at its group) reaches it.
+        if (options.Setsid) setsid();
+
         // Signals first: a test may signal as soon as the pid file appears, and must see the configured behaviour.
-        RegisterSignals(options.IgnoreSigterm, quiet: options.Grandchild);
+        if (options.RecordSignalsFile is { } record) RecordSignals(record);
+        else RegisterSignals(options.IgnoreSigterm, quiet: options.Grandchild);
+
+        // Daemonizing as a C daemon does (fork, setsid, [fork,] parent exits 0): the copy leads a new session.
+        if (options.Daemonize > 0)
+        {
+            SpawnCopy(options.Rest.Prepend("--setsid").Concat(options.Daemonize > 1 ? ["--daemonize", (options.Daemonize - 1).ToString()] : []));
+            return 0;
+        }
         if (options.Grandchild) return Exit.Task.GetAwaiter().GetResult();
 
         int pid = Environment.ProcessId;
@@ -59,6 +76,46 @@ internal static class Program
         else if (options.ReadyFile is not null) WriteFileAtomically(options.ReadyFile, "0");
 
         return Exit.Task.GetAwaiter().GetResult();
+    }
+
+    /// <summary>
+    /// Appends the name of every catchable signal received to <paramref name="file"/>, and otherwise ignores it: a
+    /// bystander proves it was never signalled by an empty file (SIGKILL cannot be caught; it shows as the bystander gone).
+    /// </summary>
+    private static void RecordSignals(string file)
+    {
+        foreach (var (name, number) in new[] { ("TERM", 15), ("INT", 2), ("HUP", 1), ("QUIT", 3), ("USR1", 10), ("USR2", 12), ("CONT", 18) })
+        {
+            Recorders.Add(PosixSignalRegistration.Create((PosixSignal)PosixSignalNumber(number), ctx =>
+            {
+                ctx.Cancel = true;
+                lock (Recorders) File.AppendAllText(file, $"SIG{name}\n");
+            }));
+        }
+    }
+
+    // PosixSignal's named members are negative abstractions; a raw positive value is the signal number itself.
+    private static int PosixSignalNumber(int number) => number switch
+    {
+        15 => (int)PosixSignal.SIGTERM,
+        2 => (int)PosixSignal.SIGINT,
+        1 => (int)PosixSignal.SIGHUP,
+        3 => (int)PosixSignal.SIGQUIT,
+        18 => -6, // PosixSignal.SIGCONT, which the analyzer flags as unsupported on Windows
+        _ => number,
+    };
+
+    private static void SpawnCopy(IEnumerable<string> args)
+    {
+        string exe = Environment.ProcessPath ?? throw new InvalidOperationException("no process path");
+        var start = new ProcessStartInfo(exe) { UseShellExecute = false };
+        if (Path.GetFileNameWithoutExtension(exe) == "dotnet")
+            start.ArgumentList.Add(Assembly.GetEntryAssembly()?.Location is { Length: > 0 } l ? l : Path.Combine(AppContext.BaseDirectory, "testdaemon.dll"));
+        foreach (var a in args) start.ArgumentList.Add(a);
+        using var copy = Process.Start(start) ?? throw new InvalidOperationException("daemonized copy did not start");
+        Console.WriteLine($"testdaemon {Environment.ProcessId}: daemonized as {copy.Id}, exiting 0");
+        // A forked C daemon is fully formed the moment it exists; a .NET copy is exec'd, so give it a moment to be.
+        Thread.Sleep(200);
     }
 
     private static void RegisterSignals(bool ignoreSigterm, bool quiet)

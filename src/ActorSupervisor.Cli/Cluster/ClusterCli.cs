@@ -19,11 +19,11 @@ internal static class ClusterCli
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
     /// <summary>The project's live cluster node (of <paramref name="session"/> if given), or null when it runs none.</summary>
-    public static NodeEndpoint? Find(string projectDir, string? session)
-    {
-        var stateRoot = new SupervisorConfig { ProjectDir = projectDir }.WithDefaults().StateRoot;
-        return NodeEndpointFile.Live(stateRoot, session).FirstOrDefault();
-    }
+    public static NodeEndpoint? Find(string projectDir, string? session) =>
+        FindIn(new SupervisorConfig { ProjectDir = projectDir }.WithDefaults().StateRoot, session);
+
+    /// <summary>As <see cref="Find"/>, for a state dir given as it is (--state-dir, a spec file's state-dir).</summary>
+    public static NodeEndpoint? FindIn(string stateRoot, string? session) => NodeEndpointFile.Live(stateRoot, session).FirstOrDefault();
 
     public static async Task<int> StatusAsync(NodeEndpoint endpoint, bool json)
     {

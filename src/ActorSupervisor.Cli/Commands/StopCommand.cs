@@ -2,10 +2,14 @@ using System.CommandLine;
 using ActorSupervisor.Cli.Live;
 using ActorSupervisor.Cli.Orphans;
 using ActorSupervisor.Daemons;
+using ActorSupervisor.PidFiles;
 
 namespace ActorSupervisor.Cli.Commands;
 
-/// <summary>`stop`: stops orphaned daemons (their supervisor gone) and clears stale PID files, from the PID files alone.</summary>
+/// <summary>
+/// `stop`: stops orphaned daemons (their supervisor gone) and clears stale and unusable PID files, from the PID files
+/// and the launch tags in /proc alone. What may be signalled is decided by the library (<see cref="OrphanStopper"/>).
+/// </summary>
 internal static class StopCommand
 {
     public static Command Create()
@@ -15,42 +19,51 @@ internal static class StopCommand
             Description = "The daemon to stop (every session's, unless --session is given).",
             Arity = ArgumentArity.ZeroOrOne,
         };
-        var all = new Option<bool>("--all") { Description = "Stop every daemon recorded in the project's PID files." };
+        var all = new Option<bool>("--all") { Description = "Stop every daemon recorded in the project's PID files, and every one running without a PID file." };
         var projectDir = CliOptions.ProjectDir();
         var session = CliOptions.Session("Only daemons of this session.");
+        var stateDir = ProjectState.StateDirOption();
+        var specs = ProjectState.SpecsOption();
         var force = new Option<bool>("--force")
         {
-            Description = "Also stop daemons whose supervisor is still running (it may restart them).",
+            Description = "Also stop daemons whose supervisor is still running (it may restart them), and daemons in PID files NTM wrote.",
         };
         var stopGrace = CliOptions.Duration("--stop-grace", "Time between SIGTERM and SIGKILL.", "2s");
 
         var command = new Command("stop", "Stop daemons: through their running supervisor (final: no restart), and those whose " +
                                           "supervisor is gone (orphans) from their PID files; remove stale PID files.")
         {
-            name, all, projectDir, session, force, stopGrace,
+            name, all, projectDir, session, stateDir, specs, force, stopGrace,
         };
         command.SetAction((parse, _) => Guarded.Run(() => RunAsync(
-            parse.GetValue(name), parse.GetValue(all), parse.GetValue(projectDir)!, parse.GetValue(session),
-            parse.GetValue(force), parse.GetValue(stopGrace) ?? new SupervisorConfig().WithDefaults().StopGrace)));
+            parse.GetValue(name), parse.GetValue(all),
+            ProjectState.Store(parse.GetValue(projectDir)!, parse.GetValue(stateDir), parse.GetValue(specs)),
+            parse.GetValue(session), parse.GetValue(force), parse.GetValue(stopGrace) ?? new SupervisorConfig().WithDefaults().StopGrace)));
         return command;
     }
 
-    private static async Task<int> RunAsync(string? name, bool all, string projectDir, string? session, bool force, TimeSpan grace)
+    private static async Task<int> RunAsync(string? name, bool all, PidFileStore store, string? session, bool force, TimeSpan grace)
     {
         if (string.IsNullOrEmpty(name) == !all)
             throw new UsageException("stop: give either a daemon NAME or --all (exactly one of them)");
 
-        if (Cluster.ClusterCli.Find(projectDir, session) is { } node)
+        // A cluster member of this project stops the daemon where it runs, on whichever node that is.
+        if (Cluster.ClusterCli.FindIn(store.StateRoot, session) is { } node)
             return await Cluster.ClusterCli.OrderAsync(node, all ? [] : [name!], n => new ActorSupervisor.Cluster.Protocol.ClusterCommands.Stop(n), "stopped");
-        var store = ProjectState.Store(projectDir);
         // Daemons whose supervisor answers are stopped by it (final); what is left here are orphans and stale files.
         var viaSupervisor = await LiveStop.StopAsync(store.StateRoot, name, all, session);
-        var entries = store.List()
-            .Where(e => session is null || e.Info.OwnerId == session)
+        var reports = store.Inspect();
+        var entries = reports
+            .Where(e => session is null || e.Session == session)
             .Where(e => all || e.Name == name)
             .ToList();
+        var recorded = reports.Select(r => r.Info?.LaunchId).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var untracked = store.Untracked(recorded)
+            .Where(u => session is null || u.Tag.Session == session)
+            .Where(u => all || u.Tag.Name == name)
+            .ToList();
         var scope = session is null ? "" : $" of session {session}";
-        if (entries.Count == 0)
+        if (entries.Count == 0 && untracked.Count == 0)
         {
             if (viaSupervisor.Any) return viaSupervisor.ExitCode;
             if (all)
@@ -63,7 +76,9 @@ internal static class StopCommand
         }
 
         // In parallel, so stopping many orphans takes about one grace period.
-        var outcomes = await Task.WhenAll(entries.Select(e => OrphanStopper.StopAsync(e, grace, force)));
+        var outcomes = await Task.WhenAll(
+            entries.Select(e => OrphanStopper.StopAsync(store, e, grace, force))
+                .Concat(untracked.Select(u => OrphanStopper.StopAsync(store, u, grace, force))));
         foreach (var outcome in outcomes)
         {
             if (outcome.Kind is StopResult.Stopped or StopResult.Stale) Console.WriteLine(outcome.Message);

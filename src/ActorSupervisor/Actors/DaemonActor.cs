@@ -175,7 +175,7 @@ internal sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
 
         if (launch.Plan.Adopt is { } adopt)
         {
-            var adopted = DaemonProcess.Adopt(adopt.Identity!.Value, adopt.ProcessGroup ?? adopt.Pid, adopt.StartedAt);
+            var adopted = DaemonProcess.Adopt(adopt.Identity!.Value, adopt.ProcessGroup ?? adopt.Pid, adopt.StartedAt, adopt.LaunchId, adopt.Argv, adopt.Executable);
             if (adopted is not null)
             {
                 _port = adopt.Port;
@@ -204,6 +204,7 @@ internal sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
             LogPath = LogPath,
             Environment = environment,
             Ephemeral = _spec.Lifetime == DaemonLifetime.Ephemeral,
+            Tag = _session.Store.NewLaunch(Name, _session.SessionId),
         };
         if (request.Ephemeral)
         {
@@ -483,7 +484,7 @@ internal sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
         }
         FailRun(new FailureRecord
         {
-            Reason = "exited unexpectedly",
+            Reason = "exited unexpectedly" + exit.DetachedNote,
             ExitCode = exit.ExitCode,
             Signal = exit.Signal,
             ProbeError = _lastProbeError,
@@ -690,6 +691,7 @@ internal sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
             LogPath = LogPath,
             Lifetime = _spec.Lifetime == DaemonLifetime.Ephemeral ? "ephemeral" : "persistent",
             HealthUrl = _spec.ResolveHealthUrl(_port)?.ToString(),
+            LaunchId = _process.LaunchId, Argv = _process.Argv, Executable = _process.Executable,
         });
     }
 
@@ -701,7 +703,7 @@ internal sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
     {
         if (_process is null || _pidFileRemoved) return;
         _pidFileRemoved = true;
-        try { File.Delete(_session.Store.PathFor(Name, _session.SessionId)); }
+        try { _session.Store.Delete(Name, _session.SessionId); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             SupervisionLog.PidFileNotRemoved(_log, Name, e.Message, _session.SessionId);

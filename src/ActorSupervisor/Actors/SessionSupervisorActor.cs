@@ -255,24 +255,14 @@ public sealed class SessionSupervisorActor : ReceiveActor
             .WithFinalStopMessage(m => m is DaemonProtocol.Stop));
 
     /// <summary>
-    /// The PID file an earlier supervisor of this session may have left: returned if its process is alive, provably
-    /// the same process, and not owned by another live supervisor; removed if it is stale.
+    /// What an earlier supervisor of this session left: the process to adopt, or null to start fresh (PidFiles'
+    /// DecideAdoption applies the identity rules, removes stale files, and throws when a live supervisor runs it).
     /// </summary>
     private PidFileInfo? CheckPidFile(DaemonSpec spec)
     {
-        var info = _context.Store.Read(spec.Name, _context.SessionId);
-        if (info is null) return null;
-        if (info.Identity is not null && info.IsAlive)
-        {
-            if (info.SupervisorAlive && info.SupervisorPid != Environment.ProcessId)
-                throw new InvalidOperationException(
-                    $"daemon '{spec.Name}' of session '{_context.SessionId}' is already run by supervisor pid {info.SupervisorPid}");
-            return info;
-        }
-        // Dead, or its PID now belongs to another process: the file is stale and the PID is never signalled.
-        SupervisionLog.StalePidFile(_log, spec.Name, $"pid {info.Pid} is not our daemon any more", _context.SessionId);
-        _context.Store.Remove(spec.Name, _context.SessionId, info.Pid);
-        return null;
+        var verdict = _context.Store.DecideAdoption(spec, _context.SessionId);
+        foreach (var note in verdict.Notes) SupervisionLog.AdoptionNote(_log, spec.Name, note, _context.SessionId);
+        return verdict.Adopt;
     }
 
     // ---- Generations -------------------------------------------------------------------------------------------

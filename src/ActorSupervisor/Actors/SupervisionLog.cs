@@ -45,6 +45,10 @@ internal static partial class SupervisionLog
         Message = "{Daemon}: removing a stale PID file: {Reason} (session {Session})")]
     public static partial void StalePidFile(ILogger logger, string daemon, string reason, string session);
 
+    /// <summary>What the adoption check found and did (PidFileStore.DecideAdoption's notes).</summary>
+    [LoggerMessage(EventId = 14, Level = LogLevel.Information, Message = "{Daemon}: {Note} (session {Session})")]
+    public static partial void AdoptionNote(ILogger logger, string daemon, string note, string session);
+
     [LoggerMessage(EventId = 11, Level = LogLevel.Error,
         Message = "{Daemon}: failed after {Failures} consecutive failed runs: {Failure} (session {Session})")]
     public static partial void GaveUp(ILogger logger, string daemon, int failures, string failure, string session);

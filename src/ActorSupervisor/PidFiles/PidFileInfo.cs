@@ -6,7 +6,8 @@ namespace ActorSupervisor.PidFiles;
 /// <summary>
 /// What a PID file says. The first five fields are NTM's and mean the same here; the rest are ours, written beside
 /// them so that a later supervisor (or `actorsupervisor status`) can tell our daemon from a process that merely
-/// inherited its PID, and can tell whether the supervisor that owns it is still alive.
+/// inherited its PID, and can tell whether the supervisor that owns it is still alive. Everything in it is a claim:
+/// <see cref="Ownership"/> decides whether the process it names is the daemon it describes.
 /// </summary>
 public sealed record PidFileInfo
 {
@@ -28,6 +29,15 @@ public sealed record PidFileInfo
     [JsonPropertyName("lifetime")] public string? Lifetime { get; init; }
     [JsonPropertyName("health_url")] public string? HealthUrl { get; init; }
 
+    /// <summary>The launch tag in the daemon's environment (see <see cref="LaunchTag"/>): finds its detached descendants.</summary>
+    [JsonPropertyName("launch_id")] public string? LaunchId { get; init; }
+
+    /// <summary>The full argv as launched, port flag included; what /proc/&lt;pid&gt;/cmdline must show.</summary>
+    [JsonPropertyName("argv")] public IReadOnlyList<string>? Argv { get; init; }
+
+    /// <summary>The file that was executed (the command resolved on PATH): a script's interpreter shows it in its argv.</summary>
+    [JsonPropertyName("executable")] public string? Executable { get; init; }
+
     /// <summary>The daemon's recorded identity, when this file has one (NTM's files do not).</summary>
     [JsonIgnore]
     public ProcessIdentity? Identity => ProcessStartTime is { } t ? new ProcessIdentity(Pid, t) : null;
@@ -36,24 +46,15 @@ public sealed record PidFileInfo
     public ProcessIdentity? SupervisorIdentity =>
         SupervisorPid is { } p && SupervisorStartTime is { } t ? new ProcessIdentity(p, t) : null;
 
-    /// <summary>
-    /// True when the process this file describes is running now. With our start time the check is exact; for a
-    /// file NTM wrote (no start time) the PID must be alive and running the recorded command.
-    /// </summary>
+    /// <summary>Written by NTM's Go supervisor (or in its format): no start time, no owning supervisor recorded.</summary>
     [JsonIgnore]
-    public bool IsAlive
-    {
-        get
-        {
-            if (Identity is { } id) return id.IsAlive;
-            if (ProcessIdentity.Of(Pid) is null) return false;
-            var cmdline = ProcessIdentity.CommandLine(Pid);
-            return cmdline is { Count: > 0 } && !string.IsNullOrEmpty(Command)
-                   && (Path.GetFileName(cmdline[0]) == Path.GetFileName(Command) || cmdline.Contains(Command));
-        }
-    }
+    public bool IsNtmFormat => ProcessStartTime is null && SupervisorPid is null;
+
+    /// <summary>True when the process this file describes is running now, by <see cref="Ownership.Verify"/>'s rules.</summary>
+    [JsonIgnore]
+    public bool IsAlive => Ownership.Verify(this).IsOurs;
 
     /// <summary>True while the supervisor that wrote this file still runs; false if it is gone or unknown.</summary>
     [JsonIgnore]
-    public bool SupervisorAlive => SupervisorIdentity is { } s && s.IsAlive;
+    public bool SupervisorAlive => SupervisorIdentity is { Pid: > 1 } s && s.IsAlive;
 }

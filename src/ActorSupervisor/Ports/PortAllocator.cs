@@ -32,12 +32,15 @@ public static class PortAllocator
         if (spec.DefaultPort > 0 && spec.DefaultPort != preferred)
         {
             if (Take(spec.DefaultPort)) return spec.DefaultPort;
+            // Whoever listens is named, also when the port is known as another session's (its PID file records it).
             if (spec.RequirePort)
-                throw new PortUnavailableException(spec.Name, spec.DefaultPort, taken.Contains(spec.DefaultPort) ? null : PortOwner.Find(spec.DefaultPort));
+                throw new PortUnavailableException(spec.Name, spec.DefaultPort, PortOwner.Find(spec.DefaultPort),
+                    reservedElsewhere: taken.Contains(spec.DefaultPort));
         }
         else if (spec.RequirePort && spec.DefaultPort > 0)
         {
-            throw new PortUnavailableException(spec.Name, spec.DefaultPort, taken.Contains(spec.DefaultPort) ? null : PortOwner.Find(spec.DefaultPort));
+            throw new PortUnavailableException(spec.Name, spec.DefaultPort, PortOwner.Find(spec.DefaultPort),
+                reservedElsewhere: taken.Contains(spec.DefaultPort));
         }
         for (var attempt = 0; attempt < 64; attempt++)
         {
@@ -71,9 +74,10 @@ public static class PortAllocator
     }
 }
 
-public sealed class PortUnavailableException(string daemon, int port, int? holderPid) : Exception(port == 0
+public sealed class PortUnavailableException(string daemon, int port, int? holderPid, bool reservedElsewhere = false) : Exception(port == 0
     ? $"no free port could be found for daemon '{daemon}'"
-    : $"daemon '{daemon}' requires port {port}, which is in use" + (holderPid is { } p ? $" by pid {p}" : ""))
+    : $"daemon '{daemon}' requires port {port}, which is in use" + (holderPid is { } p ? $" by pid {p}" : "")
+      + (reservedElsewhere ? " (another live daemon is recorded with it)" : ""))
 {
     public int Port { get; } = port;
     public int? HolderPid { get; } = holderPid;

@@ -19,7 +19,7 @@ internal sealed class PortClaims(string stateRoot)
     public bool TryClaim(int port)
     {
         if (_held.ContainsKey(port)) return true;
-        Directory.CreateDirectory(Dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        Processes.SafeFile.EnsureDirectory(Dir, tighten: true); // ours, 0700, never a symbolic link (see security.md)
         var claim = DaemonLock.TryAcquire(Path.Combine(Dir, $"{port}.lock"));
         if (claim is null) return false;
         _held[port] = claim;

@@ -17,11 +17,50 @@ internal static unsafe partial class Native
     public const int EINTR = 4;
     public const int EPERM = 1;
 
+    public const int ENOENT = 2;
+    public const int EAGAIN = 11;
+    public const int EACCES = 13;
+    public const int EEXIST = 17;
+    public const int EINVAL = 22;
+    public const int ENOSPC = 28;
+    public const int ELOOP = 40;
+    public const int ENOSYS = 38;
+
     public const int O_RDONLY = 0;
     public const int O_WRONLY = 1;
     public const int O_CREAT = 0x40;
+    public const int O_EXCL = 0x80;
+    public const int O_TRUNC = 0x200;
     public const int O_APPEND = 0x400;
+    public const int O_NONBLOCK = 0x800;
     public const int O_CLOEXEC = 0x80000;
+
+    // These two differ between x86 and the ARM ABIs (asm-generic vs arch headers).
+    private static readonly bool ArmLayout = RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm;
+    public static readonly int O_DIRECTORY = ArmLayout ? 0x4000 : 0x10000;
+    public static readonly int O_NOFOLLOW = ArmLayout ? 0x8000 : 0x20000;
+
+    public const int AT_FDCWD = -100;
+    public const int AT_SYMLINK_NOFOLLOW = 0x100;
+    public const int AT_EMPTY_PATH = 0x1000;
+
+    public const uint S_IFMT = 0xF000;
+    public const uint S_IFREG = 0x8000;
+    public const uint S_IFDIR = 0x4000;
+    public const uint S_IFLNK = 0xA000;
+
+    /// <summary>pidfd_send_signal flag (Linux 6.9): the process group whose leader the pidfd names, exactly.</summary>
+    public const uint PIDFD_SIGNAL_PROCESS_GROUP = 1 << 2;
+
+    public const int PR_SET_CHILD_SUBREAPER = 36;
+    public const int PR_GET_CHILD_SUBREAPER = 37;
+
+    public const int AF_UNIX = 1;
+    public const int SOCK_STREAM = 1;
+    public const int SOCK_CLOEXEC = 0x80000;
+
+    public const int CLOCK_BOOTTIME = 7;
+    public const int _SC_CLK_TCK = 2;
 
     public const short POSIX_SPAWN_SETSIGDEF = 0x04;
     public const short POSIX_SPAWN_SETSIGMASK = 0x08;
@@ -43,6 +82,12 @@ internal static unsafe partial class Native
     [LibraryImport(Libc, SetLastError = true)] public static partial int close(int fd);
     [LibraryImport(Libc, SetLastError = true)] public static partial int getpid();
     [LibraryImport(Libc, SetLastError = true)] public static partial uint geteuid();
+    [LibraryImport(Libc, SetLastError = true)] public static partial int getsid(int pid);
+    [LibraryImport(Libc, SetLastError = true)] public static partial int pidfd_send_signal(int pidFd, int sig, nint info, uint flags);
+    [LibraryImport(Libc, SetLastError = true)] public static partial int prctl(int option, nuint arg2, nuint arg3, nuint arg4, nuint arg5);
+    [LibraryImport(Libc, SetLastError = true)] public static partial int socketpair(int domain, int type, int protocol, int* sv);
+    [LibraryImport(Libc, SetLastError = true)] public static partial int clock_gettime(int clock, long* timespec);
+    [LibraryImport(Libc, SetLastError = true)] public static partial long sysconf(int name);
 
     public const int O_RDWR = 2;
     public const int LOCK_EX = 2;
@@ -57,6 +102,22 @@ internal static unsafe partial class Native
     [LibraryImport(Libc, SetLastError = true)] public static partial int ftruncate(int fd, long length);
     [LibraryImport(Libc, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int unlink(string path);
+    [LibraryImport(Libc, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int openat(int dirFd, string path, int flags, uint mode);
+    [LibraryImport(Libc, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int unlinkat(int dirFd, string path, int flags);
+    [LibraryImport(Libc, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int renameat(int oldDirFd, string oldPath, int newDirFd, string newPath);
+    [LibraryImport(Libc, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int mkdirat(int dirFd, string path, uint mode);
+    [LibraryImport(Libc, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int statx(int dirFd, string path, int flags, uint mask, byte* buffer);
+    [LibraryImport(Libc, SetLastError = true)] public static partial int fchmod(int fd, uint mode);
+    [LibraryImport(Libc, SetLastError = true)] public static partial int fcntl(int fd, int command, int argument);
+    public const int F_GETFL = 3;
+    public const int F_SETFL = 4;
+    public const int F_DUPFD_CLOEXEC = 1030;
+    [LibraryImport(Libc, SetLastError = true)] public static partial nint pread(int fd, byte* buffer, nint count, long offset);
 
     [LibraryImport(Libc, SetLastError = true)] public static partial int epoll_create1(int flags);
     [LibraryImport(Libc, SetLastError = true)] public static partial int epoll_ctl(int epfd, int op, int fd, byte* ev);

@@ -1,24 +1,91 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
 namespace ActorSupervisor.Processes;
 
-/// <summary>Questions about all processes, answered from /proc.</summary>
+/// <summary>A process carrying a <see cref="LaunchTag"/>, as seen in one snapshot.</summary>
+public sealed record TaggedProcess(ProcStat Process, LaunchTag Tag)
+{
+    public ProcessIdentity Identity => new(Process.Pid, Process.StartTime);
+}
+
+/// <summary>Every process in /proc at one moment (their stat fields), with the launch tags read on demand.</summary>
+public sealed class ProcessSnapshot
+{
+    private readonly Lazy<IReadOnlyList<TaggedProcess>> _tagged;
+
+    internal ProcessSnapshot(long takenAt, IReadOnlyList<ProcStat> processes)
+    {
+        TakenAt = takenAt;
+        Processes = processes;
+        _tagged = new Lazy<IReadOnlyList<TaggedProcess>>(() => ProcessTable.ReadTags(processes));
+    }
+
+    /// <summary>Stopwatch timestamp at which the scan began: it shows every process that existed then and still does.</summary>
+    public long TakenAt { get; }
+
+    public IReadOnlyList<ProcStat> Processes { get; }
+
+    /// <summary>Live (not zombie) processes carrying a launch tag, this process excluded.</summary>
+    public IReadOnlyList<TaggedProcess> Tagged => _tagged.Value;
+}
+
+/// <summary>Questions about all processes, answered from /proc (through <see cref="ProcFs"/>).</summary>
 public static class ProcessTable
 {
+    private static readonly object Gate = new();
+    private static ProcessSnapshot? _latest;
+
+    // A process's environment is read once: the tag it was started with does not change. Negative answers are only
+    // kept for environments that were readable (one read before the exec finished is empty and proves nothing).
+    private static readonly ConcurrentDictionary<ProcessIdentity, LaunchTag?> Tags = new();
+
     /// <summary>True if a process that is not a zombie has process group <paramref name="pgid"/>.</summary>
-    public static bool GroupHasLiveMembers(int pgid)
+    public static bool GroupHasLiveMembers(int pgid) =>
+        pgid > 0 && Fresh().Processes.Any(p => !p.IsZombie && p.ProcessGroup == pgid);
+
+    /// <summary>
+    /// A snapshot begun after this call. Callers arriving together share one scan: a thousand daemons stopping at
+    /// once cost a few scans of /proc, not a thousand.
+    /// </summary>
+    public static ProcessSnapshot Fresh()
     {
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        var asked = Stopwatch.GetTimestamp();
+        lock (Gate)
         {
-            var name = Path.GetFileName(dir.AsSpan());
-            if (name.Length == 0 || !char.IsAsciiDigit(name[0])) continue;
-            string stat;
-            try { stat = File.ReadAllText(Path.Combine(dir, "stat")); }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { continue; }
-            // After the command's closing parenthesis: state, ppid, pgrp, ...
-            var rest = stat.AsSpan(stat.LastIndexOf(')') + 2);
-            if (rest.Length == 0 || rest[0] is 'Z' or 'X') continue;
-            var fields = rest.ToString().Split(' ', 4);
-            if (fields.Length >= 3 && int.TryParse(fields[2], out var group) && group == pgid) return true;
+            if (_latest is { } recent && recent.TakenAt >= asked) return recent;
+            var taken = Stopwatch.GetTimestamp();
+            var processes = new List<ProcStat>(512);
+            foreach (var pid in ProcFs.Pids())
+                if (ProcFs.Stat(pid) is { } stat) processes.Add(stat);
+            _latest = new ProcessSnapshot(taken, processes);
+            return _latest;
         }
-        return false;
+    }
+
+    /// <summary>Live processes of one launch (the daemon and every descendant that kept its environment).</summary>
+    public static IReadOnlyList<TaggedProcess> OfLaunch(string launchId) =>
+        Fresh().Tagged.Where(t => t.Tag.LaunchId == launchId).ToList();
+
+    internal static IReadOnlyList<TaggedProcess> ReadTags(IReadOnlyList<ProcStat> processes)
+    {
+        var self = Environment.ProcessId;
+        var tagged = new List<TaggedProcess>();
+        var present = new HashSet<ProcessIdentity>();
+        foreach (var p in processes)
+        {
+            if (p.IsZombie || p.Pid == self) continue;
+            var id = new ProcessIdentity(p.Pid, p.StartTime);
+            present.Add(id);
+            if (!Tags.TryGetValue(id, out var tag))
+            {
+                tag = LaunchTag.Parse(ProcFs.EnvironmentVariable(p.Pid, LaunchTag.Variable, out var readable));
+                if (readable) Tags[id] = tag;
+            }
+            if (tag is not null) tagged.Add(new TaggedProcess(p, tag));
+        }
+        foreach (var gone in Tags.Keys)
+            if (!present.Contains(gone)) Tags.TryRemove(gone, out _);
+        return tagged;
     }
 }

@@ -1,0 +1,60 @@
+using System.Diagnostics;
+using ActorSupervisor.Daemons;
+using ActorSupervisor.PidFiles;
+using ActorSupervisor.Processes;
+
+namespace ActorSupervisor.Tests.Support;
+
+/// <summary>
+/// What a supervisor killed with SIGKILL leaves behind: running daemons, launched and recorded exactly as the
+/// DaemonActor does it (launch tag in the environment, PID file naming a supervisor that is now dead).
+/// </summary>
+public static class Orphans
+{
+    /// <summary>The identity of a process that existed and is now gone: a supervisor that died.</summary>
+    public static ProcessIdentity DeadProcess()
+    {
+        using var p = Process.Start(new ProcessStartInfo("sleep", "30"))!;
+        var identity = ProcessIdentity.Of(p.Id)!.Value;
+        p.Kill();
+        p.WaitForExit();
+        return identity;
+    }
+
+    /// <summary>Launches <paramref name="spec"/> as the session's supervisor would, tagged with a launch of <paramref name="store"/>.</summary>
+    public static DaemonProcess Launch(TestProject project, PidFileStore store, DaemonSpec spec, int port, string? session = null,
+        ProcessIdentity? supervisor = null)
+    {
+        store.EnsureDirectories();
+        session ??= project.SessionId;
+        var env = new List<KeyValuePair<string, string>> { new(TestProject.TagVariable, project.Tag) };
+        if (port > 0) env.Add(new("PORT", port.ToString()));
+        project.RememberPort(port);
+        return DaemonProcess.Launch(new LaunchRequest
+        {
+            Argv = spec.Argv(port),
+            WorkDir = project.Dir,
+            LogPath = store.LogPathFor(spec.Name, session),
+            Environment = env,
+            Tag = supervisor is { } s ? store.NewLaunch(spec.Name, session) with { Supervisor = s } : store.NewLaunch(spec.Name, session),
+        });
+    }
+
+    /// <summary>The PID file the DaemonActor writes for <paramref name="process"/>, owned by <paramref name="supervisor"/>.</summary>
+    public static PidFileInfo Describe(DaemonProcess process, DaemonSpec spec, string session, int port, ProcessIdentity supervisor) => new()
+    {
+        Pid = process.Pid, Port = port, OwnerId = session, Command = spec.Command, StartedAt = process.StartedAt,
+        Name = spec.Name, Args = spec.Args.ToArray(), ProcessStartTime = process.Identity.StartTime, ProcessGroup = process.ProcessGroup,
+        SupervisorPid = supervisor.Pid, SupervisorStartTime = supervisor.StartTime,
+        LaunchId = process.LaunchId, Argv = process.Argv, Executable = process.Executable,
+    };
+
+    /// <summary>A daemon running and recorded, its supervisor dead.</summary>
+    public static DaemonProcess Leave(TestProject project, PidFileStore store, DaemonSpec spec, int port = 0, string? session = null)
+    {
+        session ??= project.SessionId;
+        var process = Launch(project, store, spec, port, session);
+        store.Write(spec.Name, Describe(process, spec, session, port, DeadProcess()));
+        return process;
+    }
+}
