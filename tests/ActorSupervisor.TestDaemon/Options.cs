@@ -25,6 +25,24 @@ internal sealed class Options
     public TimeSpan SleepBeforeListen { get; private set; }
     public bool Grandchild { get; private set; }
 
+    /// <summary>Appends "&lt;pid&gt; &lt;event&gt;" lines (start, each signal caught, exit N) to this file.</summary>
+    public string? RecordSignals { get; private set; }
+
+    /// <summary>Lead a new session and process group, as a daemon does (for bystanders started with Process.Start).</summary>
+    public bool Setsid { get; private set; }
+
+    /// <summary>Answer every Nth health check with 503 (the others 200): intermittent failures.</summary>
+    public int? UnhealthyEvery { get; private set; }
+
+    /// <summary>Answer this many health checks, then hang on every later one (probe timeouts).</summary>
+    public int? HangHealthAfter { get; private set; }
+
+    /// <summary>Answer this many health checks, then stop listening while staying alive (connections refused).</summary>
+    public int? CloseListenerAfter { get; private set; }
+
+    /// <summary>Write one line of about 100 bytes to stdout at this interval (a log that grows while running).</summary>
+    public TimeSpan? LogEvery { get; private set; }
+
     // Linux numbering; the supervisor under test only runs on Linux, and macOS differs for BUS/USR1/USR2.
     private static readonly Dictionary<string, int> Signals = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -33,9 +51,12 @@ internal sealed class Options
         ["ALRM"] = 14, ["TERM"] = 15,
     };
 
-    public static Options Parse(string[] args, string? portFromEnvironment)
+    /// <summary>Set in a test daemon's environment, it turns on --record-signals for that file.</summary>
+    public const string RecordSignalsVariable = "TESTDAEMON_RECORD_SIGNALS";
+
+    public static Options Parse(string[] args, string? portFromEnvironment, string? recordFromEnvironment = null)
     {
-        var o = new Options();
+        var o = new Options { RecordSignals = string.IsNullOrEmpty(recordFromEnvironment) ? null : recordFromEnvironment };
         for (int i = 0; i < args.Length; i++)
         {
             string arg = args[i];
@@ -83,6 +104,12 @@ internal sealed class Options
                 case "--exit-after-health-checks": o.ExitAfterHealthChecks = ParseInt(name, Value(), 1); break;
                 case "--sleep-before-listen": o.SleepBeforeListen = ParseDuration(name, Value()); break;
                 case "--grandchild": o.Grandchild = Switch(); break;
+                case "--record-signals": o.RecordSignals = Value(); break;
+                case "--setsid": o.Setsid = Switch(); break;
+                case "--unhealthy-every": o.UnhealthyEvery = ParseInt(name, Value(), 1); break;
+                case "--hang-health-after": o.HangHealthAfter = ParseInt(name, Value(), 0); break;
+                case "--close-listener-after": o.CloseListenerAfter = ParseInt(name, Value(), 1); break;
+                case "--log-every": o.LogEvery = ParseDuration(name, Value()); break;
                 default: throw new UsageException($"unknown flag {arg}");
             }
         }

@@ -15,12 +15,16 @@ internal static class Program
     // Disposing (or collecting) a registration restores the default signal behaviour, so they live as long as the process.
     private static PosixSignalRegistration? _sigterm;
     private static PosixSignalRegistration? _sigint;
+    private static SignalRecorder? _recorder;
 
     [DllImport("libc", SetLastError = true)]
     private static extern int kill(int pid, int sig);
 
     [DllImport("libc", SetLastError = true)]
     private static extern nint signal(int sig, nint handler);
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int setsid();
 
     private const nint SigDfl = 0;
 
@@ -30,7 +34,8 @@ internal static class Program
         Options options;
         try
         {
-            options = Options.Parse(args, Environment.GetEnvironmentVariable("PORT"));
+            options = Options.Parse(args, Environment.GetEnvironmentVariable("PORT"),
+                Environment.GetEnvironmentVariable(Options.RecordSignalsVariable));
         }
         catch (UsageException e)
         {
@@ -38,8 +43,18 @@ internal static class Program
             return 2;
         }
 
+        if (options.Setsid && setsid() < 0)
+        {
+            Console.Error.WriteLine($"testdaemon: setsid failed (errno {Marshal.GetLastPInvokeError()})");
+            return 2;
+        }
+        // Grandchildren inherit the environment but not the record: only the daemon itself speaks for its pid.
+        if (options.RecordSignals is { } record && !options.Grandchild) _recorder = new SignalRecorder(record);
+
         // Signals first: a test may signal as soon as the pid file appears, and must see the configured behaviour.
         RegisterSignals(options.IgnoreSigterm, quiet: options.Grandchild);
+        _recorder?.RecordOtherSignals();
+        _recorder?.Write("start");
         if (options.Grandchild) return Exit.Task.GetAwaiter().GetResult();
 
         int pid = Environment.ProcessId;
@@ -55,10 +70,24 @@ internal static class Program
         if (options.ExitAfter is { } exitAfter)
             _ = AfterAsync(exitAfter, () => Terminate(options, $"exit-after {exitAfter.TotalSeconds}s elapsed"));
 
+        if (options.LogEvery is { } every) _ = ChatterAsync(every);
+
         if (options.Port is not null) _ = ListenAsync(options, startTimestamp);
         else if (options.ReadyFile is not null) WriteFileAtomically(options.ReadyFile, "0");
 
-        return Exit.Task.GetAwaiter().GetResult();
+        int code = Exit.Task.GetAwaiter().GetResult();
+        _recorder?.Write($"exit {code}");
+        return code;
+    }
+
+    private static async Task ChatterAsync(TimeSpan every)
+    {
+        const string padding = "the quick brown fox jumps over the lazy dog, the quick brown fox jumps over the lazy dog";
+        for (long i = 1; ; i++)
+        {
+            await Task.Delay(every);
+            Console.WriteLine($"tick {i} {padding}");
+        }
     }
 
     private static void RegisterSignals(bool ignoreSigterm, bool quiet)
@@ -66,6 +95,7 @@ internal static class Program
         _sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx =>
         {
             ctx.Cancel = true;
+            _recorder?.Write("SIGTERM");
             if (ignoreSigterm)
             {
                 if (!quiet) Console.WriteLine("testdaemon: SIGTERM ignored");
@@ -77,6 +107,7 @@ internal static class Program
         _sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx =>
         {
             ctx.Cancel = true;
+            _recorder?.Write("SIGINT");
             if (!quiet) Console.WriteLine("testdaemon: SIGINT, exiting");
             Exit.TrySetResult(0);
         });
