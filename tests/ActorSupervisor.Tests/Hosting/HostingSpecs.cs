@@ -51,6 +51,8 @@ public sealed class HostingSpecs : IDisposable
 
         Assert.False(ProcessScan.IsAlive(api.Pid));
         Assert.False(ProcessScan.IsAlive(worker.Pid));
+        _project.Signals.AssertStoppedGracefully(api.Pid, "api"); // CoordinatedShutdown stopped them, not PostStop's SIGKILL
+        _project.Signals.AssertStoppedGracefully(worker.Pid, "worker");
         await _project.AssertNothingLeftBehind();
     }
 
@@ -74,6 +76,7 @@ public sealed class HostingSpecs : IDisposable
         await host.StopAsync();
 
         Assert.False(ProcessScan.IsAlive(worker.Pid));
+        _project.Signals.AssertStoppedGracefully(worker.Pid, "worker");
         await _project.AssertNothingLeftBehind();
     }
 

@@ -9,7 +9,7 @@ namespace ActorSupervisor.Tests.Support;
 public abstract class RealTimeSpecs : IAsyncLifetime
 {
     protected readonly TestProject Project = new();
-    private readonly List<(Supervisor Supervisor, AkkaLog Log)> _supervisors = [];
+    private readonly List<Supervisor> _supervisors = [];
 
     /// <summary>Daemons a test made ignore SIGTERM, whose stop at teardown is expected to need SIGKILL.</summary>
     protected readonly List<string> KillExpected = [];
@@ -17,7 +17,7 @@ public abstract class RealTimeSpecs : IAsyncLifetime
     protected Supervisor NewSupervisor(Func<SupervisorConfig, SupervisorConfig>? change = null)
     {
         var supervisor = Supervisor.New(Project.Config(change));
-        _supervisors.Add((supervisor, AkkaLog.Of(supervisor.System)));
+        _supervisors.Add(supervisor);
         return supervisor;
     }
 
@@ -55,17 +55,12 @@ public abstract class RealTimeSpecs : IAsyncLifetime
     {
         try
         {
-            foreach (var (supervisor, log) in _supervisors)
-            {
-                await GracefulStop.StopAll(supervisor, [.. KillExpected]);
-                log.AssertNoDaemonTornDownWithItsProcess();
-                await supervisor.ShutdownAsync();
-            }
+            foreach (var supervisor in _supervisors) await GracefulStop.StopAllAndShutdown(supervisor, [.. KillExpected]);
             await Project.AssertNothingLeftBehind();
         }
         finally
         {
-            foreach (var (supervisor, _) in _supervisors) await supervisor.ShutdownAsync();
+            foreach (var supervisor in _supervisors) await supervisor.ShutdownAsync();
             Project.Dispose();
         }
     }
