@@ -315,7 +315,8 @@ public sealed class CliSpecs : IDisposable
         }
         Assert.True(ProcessScan.IsAlive(web.Pid));
         Assert.Single(_project.Store.List());
-        Assert.DoesNotContain(up.States, s => s.State is "restarting" or "stopping"); // never signalled
+        Assert.DoesNotContain(up.States, s => s.State is "restarting" or "stopping");
+        Assert.Equal(["start"], _project.Signals.EventsOf(web.Pid)); // never signalled
 
         await StopUp(up, Native.SIGTERM);
         await _project.AssertNothingLeftBehind();
