@@ -38,8 +38,8 @@ public sealed class RestartSpecs : RealTimeSpecs
     [Fact]
     public async Task An_exit_with_code_0_is_a_failed_run_like_any_other_exit_the_supervisor_did_not_ask_for()
     {
-        // Today's behaviour, as in NTM: a daemon is meant to run until stopped. Restart policies (design section 9,
-        // `restart: on-failure`) will make a clean exit final; this spec then covers the default.
+        // Today's behaviour: a daemon is meant to run until stopped, so any exit is a failure. Restart policies
+        // (design section 9: `restart: on-failure` / `never`) will change that per spec; then this spec pins `always`.
         var supervisor = NewSupervisor(c => c with { MaxRestarts = 2 });
         using var changes = StateChanges.Of(supervisor);
         // Each run settles (300 ms) and runs, then exits 0 by itself.
