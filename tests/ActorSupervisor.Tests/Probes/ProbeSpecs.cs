@@ -120,6 +120,12 @@ public sealed class ProbeSpecs : IDisposable
     }
 
     [Fact]
+    public async Task A_command_that_reads_its_stdin_sees_it_closed_rather_than_waiting_out_the_timeout()
+    {
+        Assert.Equal(ProbeResult.Ok, await Run(TimeSpan.FromSeconds(10), "/bin/cat"));
+    }
+
+    [Fact]
     public async Task A_command_that_exits_non_zero_is_unhealthy_naming_the_code_and_what_it_said_on_stderr()
     {
         var result = await Run(TimeSpan.FromSeconds(10), "/bin/sh", "-c", "echo '  not ready  ' >&2; exit 3");
