@@ -1,7 +1,11 @@
 using Akka.Actor;
+using Akka.Actor.Setup;
+using Akka.Configuration;
+using Akka.Hosting.Logging;
 using ActorSupervisor.Actors;
 using ActorSupervisor.Configuration;
 using ActorSupervisor.Daemons;
+using Microsoft.Extensions.Logging;
 
 namespace ActorSupervisor;
 
@@ -37,21 +41,39 @@ public sealed class Supervisor : IAsyncDisposable
     /// Creates the supervisor and its session actor. Throws <see cref="InvalidSpecException"/> (naming each bad field)
     /// before anything is created when the config is invalid.
     /// </summary>
-    public static Supervisor New(SupervisorConfig config, ActorSystem? system = null)
+    public static Supervisor New(SupervisorConfig config, ActorSystem? system = null, ILoggerFactory? loggers = null)
     {
+        Platform.EnsureLinux();
         Validation.EnsureValid(config);
         var owns = system is null;
-        system ??= ActorSystem.Create("actorsupervisor", SupervisorHocon.OwnedSystem);
+        system ??= OwnSystem(loggers);
         var effective = SupervisorSettings.Apply(config, system.Settings.Config.WithFallback(SupervisorHocon.Defaults));
-        var actor = system.ActorOf(SessionSupervisorActor.Props(effective), SessionSupervisorActor.ActorName(config.SessionId));
+        var actor = system.ActorOf(SessionSupervisorActor.Props(effective, loggers), SessionSupervisorActor.ActorName(config.SessionId));
         return new Supervisor(effective, system, actor, owns);
+    }
+
+    /// <summary>
+    /// The ActorSystem a facade makes for itself. A library writes nothing to stdout: Akka's own log goes to the given
+    /// logger factory (category Akka.Actor.ActorSystem) like the supervision log, or nowhere.
+    /// </summary>
+    private static ActorSystem OwnSystem(ILoggerFactory? loggers)
+    {
+        var logging = loggers is null
+            ? ConfigurationFactory.ParseString("akka { loglevel = OFF, stdout-loglevel = OFF }")
+            : ConfigurationFactory.ParseString("""
+                akka { stdout-loglevel = OFF, loggers = ["Akka.Hosting.Logging.LoggerFactoryLogger, Akka.Hosting"] }
+                """);
+        var setup = BootstrapSetup.Create().WithConfig(logging.WithFallback(SupervisorHocon.OwnedSystem));
+        return loggers is null
+            ? ActorSystem.Create("actorsupervisor", setup)
+            : ActorSystem.Create("actorsupervisor", setup.And(new LoggerFactorySetup(loggers)));
     }
 
     /// <summary>Starts a daemon; completes once its process is launched (state starting) with its snapshot.</summary>
     public async Task<ManagedDaemon> StartAsync(DaemonSpec spec, CancellationToken cancellationToken = default)
     {
         // Fail a bad spec here, with the caller's stack, rather than through the actor.
-        Validation.EnsureValid(spec);
+        Validation.EnsureValid(spec, Config.ProjectDir);
         EnsureNotShutDown();
         var daemon = await Actor.Ask<ManagedDaemon>(new SupervisorCommands.StartDaemon(spec), QueryTimeout, cancellationToken)
             .ConfigureAwait(false);
@@ -69,6 +91,65 @@ public sealed class Supervisor : IAsyncDisposable
             DaemonNotFound => throw new KeyNotFoundException($"no daemon named '{name}' in session '{Config.SessionId}'"),
             _ => throw new InvalidOperationException($"unexpected reply {reply}"),
         };
+    }
+
+    /// <summary>
+    /// Restarts a daemon now: its process is stopped (SIGTERM, grace, SIGKILL) and a new one started on the same
+    /// port, with no failure counted and no backoff; a stopped or failed daemon is started again. Completes with the
+    /// new process's snapshot (state starting).
+    /// </summary>
+    public async Task<ManagedDaemon> RestartAsync(string name, CancellationToken cancellationToken = default)
+    {
+        EnsureNotShutDown();
+        var reply = await Actor.Ask<object>(new SupervisorCommands.RestartDaemon(name), StopTimeout, cancellationToken).ConfigureAwait(false);
+        return reply switch
+        {
+            ManagedDaemon d => d.DeepCopy(),
+            DaemonNotFound => throw new KeyNotFoundException($"no daemon named '{name}' in session '{Config.SessionId}'"),
+            Status.Failure f => throw f.Cause,
+            _ => throw new InvalidOperationException($"unexpected reply {reply}"),
+        };
+    }
+
+    /// <summary>
+    /// Waits until the daemon is running (healthy, or settled when it has no health check), and returns its snapshot.
+    /// Throws <see cref="InvalidOperationException"/> with the reason if it ends stopped or failed first, and
+    /// <see cref="TimeoutException"/> after <paramref name="timeout"/>.
+    /// </summary>
+    public Task<ManagedDaemon> WaitUntilRunningAsync(string name, TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        WaitForAsync(name, d => d.State == DaemonState.Running, "running", timeout, cancellationToken);
+
+    /// <summary>
+    /// Waits until the daemon's health check has passed (readiness: what dependents with "healthy" wait for); a daemon
+    /// without a health check counts once it has settled. Like <see cref="WaitUntilRunningAsync"/> otherwise.
+    /// </summary>
+    public Task<ManagedDaemon> WaitUntilHealthyAsync(string name, TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        WaitForAsync(name, d => d.State == DaemonState.Running, "healthy", timeout, cancellationToken);
+
+    private async Task<ManagedDaemon> WaitForAsync(string name, Func<ManagedDaemon, bool> reached, string what, TimeSpan timeout,
+        CancellationToken cancellationToken)
+    {
+        EnsureNotShutDown();
+        var seen = new TaskCompletionSource<ManagedDaemon>(TaskCreationOptions.RunContinuationsAsynchronously);
+        void Consider(ManagedDaemon d)
+        {
+            if (d.Name != name) return;
+            if (reached(d)) seen.TrySetResult(d.DeepCopy());
+            else if (d.State is DaemonState.Stopped or DaemonState.Failed)
+                seen.TrySetException(new InvalidOperationException(
+                    $"daemon '{name}' is {d.State.ToWord()}, not {what}" + (d.LastFailure is { } f ? $": {f}" : d.Reason is { } r ? $": {r}" : "")));
+        }
+        // Subscribed before the first look, so no change can slip between the two.
+        using var subscription = Subscribe(e => Consider(e.Daemon));
+        var now = await GetDaemonAsync(name, cancellationToken).ConfigureAwait(false)
+                  ?? throw new KeyNotFoundException($"no daemon named '{name}' in session '{Config.SessionId}'");
+        Consider(now);
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        cts.CancelAfter(timeout);
+        await using (cts.Token.Register(() => seen.TrySetException(cancellationToken.IsCancellationRequested
+                         ? new OperationCanceledException(cancellationToken)
+                         : new TimeoutException($"daemon '{name}' was not {what} within {Configuration.Duration.Format(timeout)}"))))
+            return await seen.Task.ConfigureAwait(false);
     }
 
     /// <summary>Stops every daemon in parallel; N daemons take about one stop grace period.</summary>
@@ -146,7 +227,46 @@ public sealed class Supervisor : IAsyncDisposable
     public IDisposable Subscribe(Action<SupervisorEvents.DaemonStateChanged> handler)
     {
         var forwarder = System.ActorOf(EventForwarder.Props(Config.SessionId, handler));
+        // Subscribed here rather than when the actor starts, so every change after this call returns is delivered.
+        System.EventStream.Subscribe(forwarder, typeof(SupervisorEvents.DaemonStateChanged));
         return new Unsubscriber(forwarder);
+    }
+
+    /// <summary>
+    /// This session's state changes as they happen, in order, until <paramref name="cancellationToken"/> is cancelled
+    /// (the enumeration then ends quietly). Each change is a new state or a new process, never the same one twice.
+    /// </summary>
+    /// <remarks>Subscribed when called, so nothing that happens after the call is missed, however late the enumeration starts.</remarks>
+    public IAsyncEnumerable<SupervisorEvents.DaemonStateChanged> WatchAsync(CancellationToken cancellationToken = default)
+    {
+        EnsureNotShutDown();
+        var changes = global::System.Threading.Channels.Channel.CreateUnbounded<SupervisorEvents.DaemonStateChanged>(
+            new global::System.Threading.Channels.UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        var subscription = Subscribe(change => changes.Writer.TryWrite(change));
+        return Read(changes.Reader, subscription, cancellationToken);
+    }
+
+    private static async IAsyncEnumerable<SupervisorEvents.DaemonStateChanged> Read(
+        global::System.Threading.Channels.ChannelReader<SupervisorEvents.DaemonStateChanged> reader, IDisposable subscription,
+        [global::System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using (subscription)
+        {
+            while (true)
+            {
+                SupervisorEvents.DaemonStateChanged? change = null;
+                try
+                {
+                    if (!await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false)) yield break;
+                    reader.TryRead(out change);
+                }
+                catch (OperationCanceledException)
+                {
+                    yield break;
+                }
+                if (change is not null) yield return change;
+            }
+        }
     }
 
     private sealed class Unsubscriber(IActorRef forwarder) : IDisposable

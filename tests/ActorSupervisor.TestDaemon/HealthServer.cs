@@ -120,7 +120,15 @@ internal sealed class HealthServer(Options options, long startTimestamp, Action<
 
                 string path = PathOf(target);
                 bool headOnly = method == "HEAD";
-                if (path != options.HealthPath)
+                if (options.Mcp && path == "/" && method == "POST")
+                {
+                    // What cm answers to an MCP initialize: a JSON-RPC 2.0 result with serverInfo (or an error, on request).
+                    string json = options.McpError
+                        ? """{"jsonrpc":"2.0","id":1,"error":{"code":-32603,"message":"store locked"}}"""
+                        : """{"jsonrpc":"2.0","id":1,"result":{"protocolVersion":"2024-11-05","capabilities":{},"serverInfo":{"name":"fake-cm","version":"0"}}}""";
+                    await WriteAsync(stream, IsHealthy ? 200 : 503, IsHealthy ? "OK" : "Service Unavailable", json, keepAlive, headOnly);
+                }
+                else if (path != options.HealthPath)
                 {
                     await WriteAsync(stream, 404, "Not Found", "not found", keepAlive, headOnly);
                 }

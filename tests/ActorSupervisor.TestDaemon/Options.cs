@@ -42,6 +42,9 @@ internal sealed class Options
 
     /// <summary>Write one line of about 100 bytes to stdout at this interval (a log that grows while running).</summary>
     public TimeSpan? LogEvery { get; private set; }
+    /// <summary>Answer an MCP JSON-RPC "initialize" POSTed to / (as cm does), with a result, or with an error.</summary>
+    public bool Mcp { get; private set; }
+    public bool McpError { get; private set; }
 
     // Linux numbering; the supervisor under test only runs on Linux, and macOS differs for BUS/USR1/USR2.
     private static readonly Dictionary<string, int> Signals = new(StringComparer.OrdinalIgnoreCase)
@@ -54,8 +57,25 @@ internal sealed class Options
     /// <summary>Set in a test daemon's environment, it turns on --record-signals for that file.</summary>
     public const string RecordSignalsVariable = "TESTDAEMON_RECORD_SIGNALS";
 
+    /// <summary>
+    /// Run as "cm" or "am" (a link named so), the test daemon fakes NTM's daemons with their real command lines:
+    /// `cm serve --port N` answers MCP on /, `am serve-http --host H --no-tui --no-auth --port N` serves /health/liveness.
+    /// </summary>
+    private static string[] AsFake(string[] args)
+    {
+        string? argv0 = null;
+        try { argv0 = File.ReadAllText("/proc/self/cmdline").Split('\0')[0]; }
+        catch (IOException) { }
+        var fake = Path.GetFileName(argv0 ?? "");
+        if (fake == "cm" && args is ["serve", .. var cmRest]) return ["--mcp", .. cmRest];
+        if (fake == "am" && args is ["serve-http", .. var amRest])
+            return ["--health-path", "/health/liveness", .. amRest.Where(a => a is not ("--no-tui" or "--no-auth")).SkipHostFlag()];
+        return args;
+    }
+
     public static Options Parse(string[] args, string? portFromEnvironment, string? recordFromEnvironment = null)
     {
+        args = AsFake(args);
         var o = new Options { RecordSignals = string.IsNullOrEmpty(recordFromEnvironment) ? null : recordFromEnvironment };
         for (int i = 0; i < args.Length; i++)
         {
@@ -110,6 +130,8 @@ internal sealed class Options
                 case "--hang-health-after": o.HangHealthAfter = ParseInt(name, Value(), 0); break;
                 case "--close-listener-after": o.CloseListenerAfter = ParseInt(name, Value(), 1); break;
                 case "--log-every": o.LogEvery = ParseDuration(name, Value()); break;
+                case "--mcp": o.Mcp = Switch(); break;
+                case "--mcp-error": o.McpError = o.Mcp = Switch(); break;
                 default: throw new UsageException($"unknown flag {arg}");
             }
         }
@@ -158,5 +180,19 @@ internal sealed class Options
         if (int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out number) && number is > 0 and < 65)
             return (s, number);
         throw new UsageException($"bad value for {name}: {s}");
+    }
+}
+
+internal static class FakeArgs
+{
+    public static IEnumerable<string> SkipHostFlag(this IEnumerable<string> args)
+    {
+        var skip = false;
+        foreach (var a in args)
+        {
+            if (skip) { skip = false; continue; }
+            if (a == "--host") { skip = true; continue; }
+            yield return a;
+        }
     }
 }

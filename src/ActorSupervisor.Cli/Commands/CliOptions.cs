@@ -11,8 +11,6 @@ namespace ActorSupervisor.Cli.Commands;
 /// </summary>
 internal static class CliOptions
 {
-    // Durations beyond a day are typos rather than intentions, and timers reject very long delays anyway.
-    private static readonly TimeSpan LongestDuration = TimeSpan.FromHours(24);
 
     public static Option<string> ProjectDir() => new("--project-dir")
     {
@@ -55,20 +53,12 @@ internal static class CliOptions
         CustomParser = result =>
         {
             var text = Single(result);
-            TimeSpan value;
-            try
+            if (!Configuration.Duration.TryParse(text, out var value))
             {
-                if (!Configuration.Duration.TryParse(text, out value))
-                {
-                    result.AddError($"{name}: '{text}' is not a duration (write it like 250ms, 5s or 1m)");
-                    return null;
-                }
+                result.AddError($"{name}: '{text}' is not a duration (write it like 250ms, 5s or 1m)");
+                return null;
             }
-            catch (OverflowException)
-            {
-                value = TimeSpan.MaxValue;
-            }
-            if (value < TimeSpan.FromMilliseconds(1) || value > LongestDuration)
+            if (value < TimeSpan.FromMilliseconds(1) || value > Configuration.Duration.Longest)
             {
                 result.AddError($"{name}: '{text}' must be between 1ms and 24h");
                 return null;

@@ -7,14 +7,15 @@ namespace ActorSupervisor.Cli.Demo;
 
 /// <summary>
 /// The demo daemons' whole program: an HTTP server on 127.0.0.1 whose GET /health answers 200 "ok", a heartbeat line
-/// every few seconds (so the log file shows it working), and, if asked, a crash (exit 1) after a while.
+/// every few seconds (so the log file shows it working), and, if asked, a crash (exit 1) after a while, or, as a
+/// one-shot task, a clean exit (code 0) once its "work" is done.
 /// Plain sockets rather than a web framework, so the CLI stays small and the demo starts in a blink.
 /// </summary>
 internal static class DemoDaemon
 {
     private static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(5);
 
-    public static async Task<int> RunAsync(int? port, TimeSpan? crashAfter)
+    public static async Task<int> RunAsync(int? port, TimeSpan? crashAfter, TimeSpan? exitAfter = null)
     {
         var exit = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         // A supervisor stops us with SIGTERM; exiting 0 then is what tells it the stop was clean.
@@ -59,6 +60,13 @@ internal static class DemoDaemon
             {
                 Say($"crashing on purpose after {Configuration.Duration.Format(after)} (exit code 1)");
                 exit.TrySetResult(1);
+            }, TaskContinuationOptions.OnlyOnRanToCompletion);
+
+        if (exitAfter is { } done)
+            _ = Task.Delay(done, stop.Token).ContinueWith(_ =>
+            {
+                Say($"work done after {Configuration.Duration.Format(done)} (exit code 0)");
+                exit.TrySetResult(0);
             }, TaskContinuationOptions.OnlyOnRanToCompletion);
 
         var code = await exit.Task;

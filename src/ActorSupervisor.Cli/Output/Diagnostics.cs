@@ -16,8 +16,10 @@ internal static class Diagnostics
             redirect(line);
             return;
         }
+        if (!StandardStreams.StderrUsable) return;
         try { Console.Error.WriteLine(line); }
-        catch (IOException) { } // a closed stderr must not take the supervisor down with it
+        // A stderr closed under us must not take the supervisor down with it (EBADF comes as UnauthorizedAccess).
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }
 
     public static IDisposable RedirectTo(Action<string> sink)

@@ -130,6 +130,7 @@ internal sealed class LiveView : UpView
         DaemonState.Running => Color.Green,
         DaemonState.Starting or DaemonState.Restarting => Color.Yellow,
         DaemonState.Failed => Color.Red,
+        DaemonState.Unhealthy => Color.Orange1,
         _ => Color.Grey,
     };
 

@@ -19,7 +19,8 @@ internal static class LogLine
             .Append(" pid=").Append(daemon.Pid.ToString(CultureInfo.InvariantCulture))
             .Append(" port=").Append(daemon.Port.ToString(CultureInfo.InvariantCulture))
             .Append(" restarts=").Append(daemon.Restarts.ToString(CultureInfo.InvariantCulture));
-        if (daemon.LastFailure is { } failure) line.Append(" reason=").Append(Quote(failure.ToString()));
+        // Why the daemon is in this state (waiting for a dependency, completed...), else why its last run failed.
+        if ((daemon.Reason ?? daemon.LastFailure?.ToString()) is { } reason) line.Append(" reason=").Append(Quote(reason));
         return line.ToString();
     }
 

@@ -12,7 +12,9 @@ internal abstract class UpView
     private readonly object _gate = new();
     private readonly Dictionary<string, ManagedDaemon> _latest = new(StringComparer.Ordinal);
 
-    public static UpView ForConsole() => Console.IsOutputRedirected ? new LineView() : new LiveView();
+    /// <summary>A live table on a terminal; the fixed lines on anything else, including a closed stdout (written nowhere).</summary>
+    public static UpView ForConsole() =>
+        !StandardStreams.StdoutUsable || Console.IsOutputRedirected ? new LineView() : new LiveView();
 
     /// <summary>Before anything starts: the session and the settings in force after flags, spec file and defaults.</summary>
     public abstract void Starting(SupervisorConfig config, string specsSource, int daemons);
@@ -35,7 +37,8 @@ internal abstract class UpView
     {
         lock (_gate) _latest[change.Name] = change.Daemon;
         try { Show(change); }
-        catch (IOException) { } // stdout closed under us: keep supervising, the daemons matter more than the log
+        // stdout closed under us: keep supervising, the daemons matter more than the log.
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }
 
     protected abstract void Show(SupervisorEvents.DaemonStateChanged change);

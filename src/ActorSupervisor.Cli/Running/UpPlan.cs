@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using HoconConfig = Akka.Configuration.Config;
 using ActorSupervisor.Cli.Demo;
+using ActorSupervisor.Cli.Output;
 using ActorSupervisor.Configuration;
 using ActorSupervisor.Daemons;
 
@@ -20,11 +21,14 @@ internal sealed record UpPlan(IReadOnlyList<DaemonSpec> Specs, SupervisorConfig 
         string source;
         if (options.SpecsPath is { } path)
         {
-            // The message of SpecFile's exception names the file, the entry and the field.
-            var contents = SpecFile.Load(path);
+            // The message of SpecFile's exception names the file, the entry and the field. A relative work_dir is
+            // checked where it will be resolved: under the project dir.
+            var contents = SpecFile.Load(path, options.ProjectDir);
             (specs, settings, source) = (contents.Specs, contents.Settings, path);
             if (specs.Count == 0)
                 throw new InvalidSpecException($"Spec file {path}", [new SpecProblem("file", "[]", "lists no daemons")]);
+            // Accepted, but worth a word before anything starts (an NTM field this supervisor does not implement).
+            foreach (var notice in contents.Notices) Diagnostics.Write($"actorsupervisor: warning: {path}: {notice}");
         }
         else
         {

@@ -5,6 +5,7 @@ using ActorSupervisor.Cli.Output;
 using ActorSupervisor.Cli.Platform;
 using ActorSupervisor.Configuration;
 using ActorSupervisor.Daemons;
+using Microsoft.Extensions.Logging;
 
 namespace ActorSupervisor.Cli.Running;
 
@@ -61,21 +62,31 @@ internal static class UpRunner
                               $"{plan.Specs.Count} daemons; raise the hard limit (ulimit -Hn) if starts fail");
 
         var system = ActorSystem.Create("actorsupervisor", AkkaSettings);
+        // The supervision log (probe failures, give-ups) reaches a person as warnings on stderr, like Akka's own.
+        using var loggers = LoggerFactory.Create(b => b.AddProvider(new DiagnosticsLoggerProvider()).SetMinimumLevel(LogLevel.Warning));
         var shutDown = false;
         Supervisor? supervisor = null;
         try
         {
-            supervisor = Supervisor.New(plan.Config, system);
+            supervisor = Supervisor.New(plan.Config, system, loggers);
             using var subscription = supervisor.Subscribe(view.StateChanged);
 
-            var outcomes = await StartAll(supervisor, plan.Specs, view);
-            view.AllStartsIssued(plan.Config, plan.Specs.Count);
-            var anyFailed = outcomes.Contains(false);
-
+            // A signal is honoured at every moment, also while daemons are still starting (one that cannot launch
+            // may take its whole startup timeout to say so): the starts still under way are stopped with the rest.
+            var starts = StartAll(supervisor, plan.Specs, view);
             var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             var display = view.ShowAsync(() => supervisor.StatusAsync(), finished.Task);
-            // With nothing running there is nothing to supervise; waiting for a signal would only hide the failure.
-            var why = outcomes.Contains(true) ? await stopSignal.Task : "no daemon started";
+            string why;
+            var anyFailed = false;
+            if (await Task.WhenAny(starts, stopSignal.Task) == starts)
+            {
+                var outcomes = await starts;
+                view.AllStartsIssued(plan.Config, plan.Specs.Count);
+                anyFailed = outcomes.Contains(false);
+                // With nothing running there is nothing to supervise; waiting for a signal would only hide the failure.
+                why = outcomes.Contains(true) ? await stopSignal.Task : "no daemon started";
+            }
+            else why = await stopSignal.Task;
 
             view.Stopping(why);
             shutDown = true;

@@ -1,21 +1,22 @@
 using Akka.Actor;
-using Akka.Event;
 using Akka.Pattern;
 using ActorSupervisor.Daemons;
 using ActorSupervisor.Health;
+using ActorSupervisor.Lifecycle;
 using ActorSupervisor.PidFiles;
 using ActorSupervisor.Processes;
+using Microsoft.Extensions.Logging;
 
 namespace ActorSupervisor.Actors;
 
 /// <summary>
-/// One incarnation of one daemon: one OS process, from launch to exit. Its behaviours follow
-/// <see cref="DaemonState"/>: Starting (launched, not yet proved healthy), Running, Stopping. When the run fails
-/// (the process exits unasked, health fails past the threshold, or it never becomes healthy) the actor kills what is
-/// left of the process group and stops itself; the BackoffSupervisor above it starts the next incarnation after the
-/// backoff delay, or gives up after MaxRestarts.
+/// One generation of one daemon: one OS process, from launch to exit. Its behaviours are the daemon's
+/// <see cref="DaemonState"/> while the generation exists: Starting (waiting for its launch, then launched but not yet
+/// proved healthy), Running, Stopping, Restarting (a failed run handing over: what is left of the process group is
+/// killed, then the actor stops and the BackoffSupervisor above starts the next generation after the backoff delay),
+/// and the final Stopped and Failed, in which the actor stays, without a process, until the session removes it.
 /// </summary>
-public sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
+internal sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
 {
     private sealed class HealthTick
     {
@@ -53,66 +54,112 @@ public sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
     internal sealed record ProcessStopped(long Generation);
     private sealed record SpawnCompleted(long Generation, DaemonProcess? Process, Exception? Error);
 
-    private readonly DaemonSpec _spec;
-    private readonly SupervisorConfig _config;
-    private readonly IActorRef _session;
-    private readonly PidFileStore _store;
-    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private DaemonSpec _spec;   // this generation's spec, with ${NAME.port} expanded, from its Launch
+    private readonly DaemonSettings _settings;
+    private readonly SessionContext _session;
+    private readonly IActorRef _sessionActor;
+    private readonly ILogger _log;
 
-    private long _generation = -1;
+    private long _generation;
+    private LaunchPlan? _plan;
+    private int? _failuresBefore;   // the BackoffSupervisor's restart count: failed runs in a row before this one
     private int _port;
     private DaemonProcess? _process;
     private bool _probeInFlight;
     private int _failedProbes;
+    private bool _completed;    // the run exited 0 and its restart policy ends the daemon there
     private string? _lastProbeError;
     private bool _rotating;
-    private FailureRecord? _failure;
+    private bool _stopRequested;
+    private bool _ending;
     private bool _pidFileRemoved;
 
     public ITimerScheduler Timers { get; set; } = null!;
     public IStash Stash { get; set; } = null!;
 
-    public DaemonActor(DaemonSpec spec, SupervisorConfig config, IActorRef session, PidFileStore store)
+    public DaemonActor(DaemonSpec spec, SessionContext session, IActorRef sessionActor)
     {
         _spec = spec;
-        _config = config;
+        _settings = DaemonSettings.For(spec, session.Config);
         _session = session;
-        _store = store;
+        _sessionActor = sessionActor;
+        _log = session.DaemonLogger(spec.Name);
         AwaitingLaunch();
     }
 
-    public static Props Props(DaemonSpec spec, SupervisorConfig config, IActorRef session, PidFileStore store) =>
-        Akka.Actor.Props.Create(() => new DaemonActor(spec, config, session, store));
+    public static Props Props(DaemonSpec spec, SessionContext session, IActorRef sessionActor) =>
+        Akka.Actor.Props.Create(() => new DaemonActor(spec, session, sessionActor));
 
     private string Name => _spec.Name;
-    private string LogPath => _store.LogPathFor(Name, _config.SessionId);
+    private SupervisorConfig Config => _session.Config;
+    private string LogPath => _session.Store.LogPathFor(Name, _session.SessionId);
 
-    protected override void PreStart() => _session.Tell(new DaemonProtocol.IncarnationReady(Name));
+    protected override void PreStart()
+    {
+        // How many runs in a row failed before this one decides, when this one fails, whether another follows. The
+        // BackoffSupervisor keeps that count (it also sets the backoff delay from it), so it is asked, not copied.
+        Context.Parent.Tell(BackoffSupervisor.GetRestartCount.Instance);
+        _sessionActor.Tell(new DaemonProtocol.GenerationReady(Name));
+    }
 
     /// <summary>
-    /// An incarnation that is torn down without a graceful stop (its supervisor stopped, the ActorSystem shut down)
-    /// must not leave its process behind: nothing else would ever stop it.
+    /// A generation torn down without a graceful stop (its supervisor stopped, the ActorSystem shut down) must not
+    /// leave its process behind: nothing else would ever stop it.
     /// </summary>
     protected override void PostStop()
     {
         if (_process is { HasExited: false } || _process?.GroupHasMembers() == true)
         {
-            _log.Warning("{0}: torn down with its process still running; killing process group {1}", Name, _process.ProcessGroup);
+            SupervisionLog.TornDown(_log, Name, _process.ProcessGroup, _session.SessionId, _generation);
             _process.Kill();
         }
-        if (_process is not null) RemovePidFile();
+        RemovePidFile();
     }
 
-    // Starting, before a process exists: waiting for the session to assign a generation and a port.
+    /// <summary>
+    /// An unexpected error while handling this daemon (a bug, a file system surprise) fails this run with its reason,
+    /// like any other failure, so neither the session nor any other daemon ever sees the exception. Only while the
+    /// generation is already ending is it left to the BackoffSupervisor, which stops this actor (PostStop kills what
+    /// is left of the process).
+    /// </summary>
+    protected override bool AroundReceive(Receive receive, object message)
+    {
+        try
+        {
+            return base.AroundReceive(receive, message);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException && _failuresBefore is not null && !_ending)
+        {
+            var reason = $"supervisor error: {e.Message}";
+            if (_process is null) FailWithoutProcess(reason, cannotLaunch: false);
+            else FailRun(new FailureRecord { Reason = reason });
+            return true;
+        }
+    }
+
+    // ---- Starting, before a process exists -------------------------------------------------------------------
+
     private void AwaitingLaunch()
     {
-        Receive<DaemonProtocol.Launch>(Launch);
+        Receive<BackoffSupervisor.RestartCount>(c =>
+        {
+            _failuresBefore = c.Count;
+            Stash.UnstashAll();
+        });
+        Receive<DaemonProtocol.Launch>(launch =>
+        {
+            // The verdict on a failed launch needs the restart count, which the parent answers at once.
+            if (_failuresBefore is null) Stash.Stash();
+            else Launch(launch);
+        });
         Receive<DaemonProtocol.Stop>(_ => Context.Stop(Self));
     }
 
     private void Launch(DaemonProtocol.Launch launch)
     {
-        _generation = launch.Generation;
+        _spec = launch.Spec;
+        _plan = launch.Plan;
+        _generation = launch.Plan.Generation;
         _port = launch.Port;
         if (launch.PortError is { } portError)
         {
@@ -120,7 +167,7 @@ public sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
             return;
         }
 
-        if (launch.Adopt is { } adopt)
+        if (launch.Plan.Adopt is { } adopt)
         {
             var adopted = DaemonProcess.Adopt(adopt.Identity!.Value, adopt.ProcessGroup ?? adopt.Pid, adopt.StartedAt);
             if (adopted is not null)
@@ -130,16 +177,26 @@ public sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
                 return;
             }
             // It died between the session's check and ours: start fresh, as with any stale PID file.
-            _store.Remove(Name, _config.SessionId, adopt.Pid);
+            _session.Store.Remove(Name, _session.SessionId, adopt.Pid);
         }
 
-        if (LogFile.NeedsRotation(LogPath, _config.LogMaxBytes)) LogFile.Rotate(LogPath, _config.LogKeep);
+        if (LogFile.NeedsRotation(LogPath, Config.LogMaxBytes)) LogFile.Rotate(LogPath, Config.LogKeep);
+        List<KeyValuePair<string, string>> environment;
+        try
+        {
+            environment = DaemonEnvironment(readEnvFile: true);
+        }
+        catch (FormatException e)
+        {
+            FailWithoutProcess(e.Message, cannotLaunch: true);
+            return;
+        }
         var request = new LaunchRequest
         {
             Argv = _spec.Argv(_port),
             WorkDir = WorkDir,
             LogPath = LogPath,
-            Environment = DaemonEnvironment(),
+            Environment = environment,
             Ephemeral = _spec.Lifetime == DaemonLifetime.Ephemeral,
         };
         if (request.Ephemeral)
@@ -187,35 +244,39 @@ public sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             _process.Kill();
-            FailWithoutProcess($"cannot write PID file: {e.Message}", cannotLaunch: false);
+            FailWithoutProcess($"cannot write its PID file: {e.Message}", cannotLaunch: false);
             return;
         }
 
         var generation = _generation;
         _process.Exit.PipeTo(Self, success: exit => new ProcessExited(generation, exit));
-        _log.Info("{0}: {1} started (generation {2}, port {3})", Name, _process, generation, _port);
+        if (_process.IsChild) SupervisionLog.Launched(_log, Name, _session.SessionId, _process.Pid, _port, generation);
+        else SupervisionLog.Adopted(_log, Name, _session.SessionId, _process.Pid, _port, generation);
+        Note($"{(_process.IsChild ? "launched" : "adopted")} daemon {Name} (pid={_process.Pid} port={_port} generation={generation})");
 
         Become(Starting);
         if (_spec.HasHealthCheck)
         {
-            Timers.StartSingleTimer(StartupTimedOut.Instance, StartupTimedOut.Instance, _config.StartupTimeout);
+            Timers.StartSingleTimer(StartupTimedOut.Instance, StartupTimedOut.Instance, _settings.StartupTimeout);
             Probe();
             Timers.StartPeriodicTimer(HealthTick.Instance, HealthTick.Instance, StartupProbeInterval);
         }
         else
         {
-            Timers.StartSingleTimer(Settled.Instance, Settled.Instance, _config.SettleTime);
+            Timers.StartSingleTimer(Settled.Instance, Settled.Instance, _settings.SettleTime);
             // A daemon with a probe checks its log on each health tick; one without gets a tick of its own.
-            Timers.StartPeriodicTimer(LogCheck.Instance, LogCheck.Instance, _config.HealthInterval);
+            Timers.StartPeriodicTimer(LogCheck.Instance, LogCheck.Instance, _settings.HealthInterval);
         }
-        // Reported last, so whoever sees the launch also sees this incarnation's timers already armed.
-        _session.Tell(new DaemonProtocol.Launched(Name, generation, _process.Pid, _port, _process.StartedAt, LogPath,
+        // Reported last, so whoever sees the launch also sees this generation's timers already armed.
+        _sessionActor.Tell(new DaemonProtocol.Launched(Name, generation, _process.Pid, _port, _process.StartedAt, LogPath,
             Adopted: !_process.IsChild));
     }
 
     /// <summary>While starting, probe more often than the health interval, so "healthy" is seen soon after it is true.</summary>
     private TimeSpan StartupProbeInterval =>
-        _config.StartupProbeInterval < _config.HealthInterval ? _config.StartupProbeInterval : _config.HealthInterval;
+        _settings.StartupProbeInterval < _settings.HealthInterval ? _settings.StartupProbeInterval : _settings.HealthInterval;
+
+    // ---- Starting, with a process; Running -------------------------------------------------------------------
 
     private void Starting()
     {
@@ -227,12 +288,20 @@ public sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
             else _lastProbeError = p.Outcome.Error; // expected while the daemon boots; only the startup timeout counts
         });
         Receive<Settled>(_ => BecomeRunning());
-        Receive<StartupTimedOut>(_ => FailRun(new FailureRecord
+        Receive<StartupTimedOut>(_ =>
         {
-            Reason = $"not healthy within the startup timeout of {_config.StartupTimeout.TotalSeconds:0.###} s",
-            ProbeError = _lastProbeError,
-        }));
-        CommonWhileUp();
+            if (_settings.OnUnhealthy == UnhealthyAction.Mark)
+            {
+                BecomeUnhealthy();
+                return;
+            }
+            FailRun(new FailureRecord
+            {
+                Reason = $"not healthy within the startup timeout of {Configuration.Duration.Format(_settings.StartupTimeout)}",
+                ProbeError = _lastProbeError,
+            });
+        });
+        WhileUp();
     }
 
     private void Running()
@@ -249,13 +318,16 @@ public sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
             {
                 _failedProbes = 0;
                 _lastProbeError = null;
-                _session.Tell(new DaemonProtocol.HealthOk(Name, _generation, DateTimeOffset.UtcNow));
+                _sessionActor.Tell(new DaemonProtocol.HealthOk(Name, _generation, DateTimeOffset.UtcNow));
                 return;
             }
             _failedProbes++;
             _lastProbeError = p.Outcome.Error;
-            _log.Warning("{0}: health probe failed ({1} of {2}): {3}", Name, _failedProbes, _config.FailureThreshold, p.Outcome.Error);
-            if (_failedProbes >= _config.FailureThreshold)
+            SupervisionLog.ProbeFailed(_log, Name, _failedProbes, _settings.FailureThreshold, p.Outcome.Error,
+                _process!.Pid, _session.SessionId, _generation);
+            if (_failedProbes < _settings.FailureThreshold) return;
+            if (_settings.OnUnhealthy == UnhealthyAction.Mark) BecomeUnhealthy();
+            else
                 FailRun(new FailureRecord
                 {
                     Reason = $"health check failed {_failedProbes} times in a row",
@@ -264,97 +336,217 @@ public sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
         });
         Receive<StablePeriodReached>(_ =>
         {
-            // Manual reset: only a run that proved itself stable clears the BackoffSupervisor's retry count.
+            // Manual reset: only a run that proved itself stable clears the BackoffSupervisor's restart count.
             Context.Parent.Tell(BackoffSupervisor.Reset.Instance);
-            _session.Tell(new DaemonProtocol.StableRun(Name, _generation));
+            _failuresBefore = 0;
+            _sessionActor.Tell(new DaemonProtocol.StableRun(Name, _generation));
         });
-        CommonWhileUp();
+        WhileUp();
     }
 
-    private void CommonWhileUp()
+    /// <summary>
+    /// on_unhealthy = mark: the health check fails, the process is kept (NTM upstream's choice for daemons whose
+    /// clients would rather have a slow one than none), probes go on, and one that passes makes it running again.
+    /// </summary>
+    private void Unhealthy()
     {
-        Receive<ProcessExited>(e => e.Generation == _generation, e => FailRun(new FailureRecord
+        Receive<HealthTick>(_ =>
         {
-            Reason = "exited unexpectedly",
-            ExitCode = e.Exit.ExitCode,
-            Signal = e.Exit.Signal,
-            ProbeError = _lastProbeError,
-        }));
-        Receive<DaemonProtocol.Stop>(_ => BeginStop());
+            Probe();
+            RotateLogIfNeeded();
+        });
+        Receive<ProbeCompleted>(p => p.Generation == _generation, p =>
+        {
+            _probeInFlight = false;
+            if (p.Outcome.Healthy)
+            {
+                Note($"daemon {Name} (pid={_process!.Pid}) health probe passed; unhealthy -> running");
+                BecomeRunning();
+            }
+            else _lastProbeError = p.Outcome.Error;
+        });
+        WhileUp();
+    }
+
+    private void BecomeUnhealthy()
+    {
+        Timers.Cancel(StartupTimedOut.Instance);
+        Timers.Cancel(StablePeriodReached.Instance);
+        Timers.StartPeriodicTimer(HealthTick.Instance, HealthTick.Instance, _settings.HealthInterval);
+        Note($"daemon {Name} (pid={_process!.Pid}) health check failing: {_lastProbeError}; marked unhealthy, process kept");
+        _sessionActor.Tell(new DaemonProtocol.BecameUnhealthy(Name, _generation, _lastProbeError));
+        Become(Unhealthy);
+    }
+
+    private void WhileUp()
+    {
+        Receive<ProcessExited>(e => e.Generation == _generation, e => RunExited(e.Exit));
+        Receive<DaemonProtocol.Stop>(_ =>
+        {
+            _stopRequested = true;
+            Note($"stopping daemon {Name} (pid={_process!.Pid}): {SignalName(_settings.StopSignal)}, then SIGKILL after {Configuration.Duration.Format(_settings.StopGrace)}");
+            _sessionActor.Tell(new DaemonProtocol.Stopping(Name, _generation));
+            EndProcess(then: DaemonState.Stopped);
+        });
         Receive<LogCheck>(_ => RotateLogIfNeeded());
         Receive<LogRotated>(_ => _rotating = false);
-        // Late results of an earlier generation, and ticks that raced a transition, change nothing.
+        IgnoreLateNews();
+    }
+
+    private void BecomeRunning()
+    {
+        _failedProbes = 0;
+        _lastProbeError = null; // errors from before it was healthy say nothing about why it fails later
+        Timers.Cancel(StartupTimedOut.Instance);
+        Timers.Cancel(Settled.Instance);
+        if (_spec.HasHealthCheck) Timers.StartPeriodicTimer(HealthTick.Instance, HealthTick.Instance, _settings.HealthInterval);
+        Timers.StartSingleTimer(StablePeriodReached.Instance, StablePeriodReached.Instance, _settings.StablePeriod);
+        _sessionActor.Tell(new DaemonProtocol.BecameRunning(Name, _generation, DateTimeOffset.UtcNow));
+        Become(Running);
+    }
+
+    // ---- Ending: Stopping, Restarting, and the final Stopped and Failed ---------------------------------------
+
+    private void FailRun(FailureRecord failure)
+    {
+        var record = failure with { At = DateTimeOffset.UtcNow, LogTail = LogFile.Tail(LogPath) };
+        var verdict = RestartRules.AfterFailure(_failuresBefore!.Value, _settings.MaxRestarts, cannotLaunch: false,
+            everLaunched: true, _settings.Restart);
+        Report(record, verdict);
+        EndProcess(then: verdict == RunVerdict.Restart ? DaemonState.Restarting : DaemonState.Failed);
+    }
+
+    /// <summary>The process ended on its own: a failed run, or, for a one-shot task that exited 0, the daemon's completion.</summary>
+    private void RunExited(ProcessExit exit)
+    {
+        var verdict = RestartRules.AfterExit(exit.ExitCode, _settings.Restart, _failuresBefore!.Value, _settings.MaxRestarts);
+        if (verdict == RunVerdict.Complete)
+        {
+            _completed = true;
+            Note($"daemon {Name} (pid={_process!.Pid}) exited with code 0; completed (restart: {PolicyWord})");
+            EndProcess(then: DaemonState.Stopped);
+            return;
+        }
+        FailRun(new FailureRecord
+        {
+            Reason = "exited unexpectedly",
+            ExitCode = exit.ExitCode,
+            Signal = exit.Signal,
+            ProbeError = _lastProbeError,
+        });
+    }
+
+    private string PolicyWord => _settings.Restart switch
+    {
+        RestartPolicy.OnFailure => "on-failure",
+        RestartPolicy.Never => "never",
+        _ => "always",
+    };
+
+    private static string SignalName(int signal) =>
+        StopSignals.Names.FirstOrDefault(n => StopSignals.Parse(n) == signal) ?? $"signal {signal}";
+
+    private void FailWithoutProcess(string reason, bool cannotLaunch)
+    {
+        var failure = new FailureRecord { Reason = reason, At = DateTimeOffset.UtcNow };
+        SupervisionLog.CannotLaunch(_log, Name, reason, _session.SessionId, _generation);
+        var verdict = RestartRules.AfterFailure(_failuresBefore!.Value, _settings.MaxRestarts, cannotLaunch,
+            everLaunched: _plan?.IsRestart == true, _settings.Restart);
+        Report(failure, verdict);
+        Ended(verdict == RunVerdict.Restart ? DaemonState.Restarting : DaemonState.Failed);
+    }
+
+    private void Report(FailureRecord failure, RunVerdict verdict)
+    {
+        var failures = _failuresBefore!.Value + 1;
+        var next = verdict == RunVerdict.Restart
+            ? $"restart {failures} of {_settings.MaxRestarts} in " +
+              Configuration.Duration.Format(RestartRules.BackoffDelay(_failuresBefore.Value, _settings.BackoffMin, _settings.BackoffMax))
+            : $"giving up after {failures} failed runs in a row";
+        SupervisionLog.RunFailed(_log, Name, failure.ToString(), next, _process?.Pid ?? 0, _session.SessionId, _generation);
+        Note($"daemon {Name} (pid={_process?.Pid ?? 0}) run failed: {failure}; {next}");
+        _sessionActor.Tell(new DaemonProtocol.RunFailed(Name, _generation, failure, failures, verdict));
+    }
+
+    /// <summary>
+    /// Ends the process: at once (SIGKILL to what is left of the group) when its leader has already exited, or
+    /// SIGTERM, grace, SIGKILL when it still runs. Then the generation ends as <paramref name="then"/>.
+    /// </summary>
+    private void EndProcess(DaemonState then)
+    {
+        _ending = true;
+        Timers.CancelAll();
+        if (_process!.HasExited)
+        {
+            // The leader is gone; anything left in its group (grandchildren) goes now, so the next run starts clean.
+            _process.Kill();
+            Ended(then);
+            return;
+        }
+        var generation = _generation;
+        _process.StopAsync(_settings.StopGrace, _settings.StopSignal).PipeTo(Self,
+            success: _ => new ProcessStopped(generation),
+            failure: _ => new ProcessStopped(generation));
+        Become(then == DaemonState.Restarting ? Restarting : Stopping);
+    }
+
+    /// <summary>A stop was asked for, or a failed run is being given up: the process is being stopped.</summary>
+    private void Stopping() => WhileEnding(DaemonState.Failed);
+
+    /// <summary>A failed run hands over: the process is being stopped, then the next generation follows the backoff.</summary>
+    private void Restarting() => WhileEnding(DaemonState.Restarting);
+
+    private void WhileEnding(DaemonState then)
+    {
+        Receive<ProcessStopped>(s => s.Generation == _generation, _ => Ended(then));
+        // A stop asked for while a failed run is being ended: the daemon ends stopped instead.
+        Receive<DaemonProtocol.Stop>(_ => _stopRequested = true);
+        ReceiveAny(_ => { });
+    }
+
+    private void Ended(DaemonState then)
+    {
+        _ending = true;
+        Timers.CancelAll();
+        RemovePidFile();
+        if (_stopRequested) then = DaemonState.Stopped;
+        if (then == DaemonState.Restarting)
+        {
+            // The BackoffSupervisor sees this actor stop and starts the next generation after the backoff delay.
+            Context.Stop(Self);
+            return;
+        }
+        if (then == DaemonState.Stopped && _process is not null)
+        {
+            SupervisionLog.Stopped(_log, Name, _process.Pid, _session.SessionId, _generation);
+            Note($"daemon {Name} (pid={_process.Pid}) stopped");
+        }
+        _sessionActor.Tell(new DaemonProtocol.Ended(Name, _generation, then, Completed: _completed && !_stopRequested));
+        Become(then == DaemonState.Stopped ? Stopped : Failed);
+    }
+
+    /// <summary>
+    /// Final: no process, no timers, and no next generation (the BackoffSupervisor starts one only when this actor
+    /// stops). The actor stays so the daemon's last generation answers for itself until the session removes it, to
+    /// start the daemon again or for good.
+    /// </summary>
+    private void Stopped() => ReceiveAny(_ => { });
+
+    /// <inheritdoc cref="Stopped"/>
+    private void Failed() => ReceiveAny(_ => { });
+
+    private void IgnoreLateNews()
+    {
+        // Results of an earlier generation, and ticks that raced a transition, change nothing.
         Receive<ProcessExited>(_ => { });
         Receive<ProbeCompleted>(_ => { });
         Receive<Settled>(_ => { });
         Receive<StartupTimedOut>(_ => { });
         Receive<StablePeriodReached>(_ => { });
+        Receive<BackoffSupervisor.RestartCount>(_ => { });
     }
 
-    private void Stopping()
-    {
-        Receive<ProcessStopped>(s => s.Generation == _generation, _ =>
-        {
-            RemovePidFile();
-            Context.Stop(Self);
-        });
-        // Already on the way down; a stop request only confirms it (the BackoffSupervisor remembers it as final).
-        Receive<DaemonProtocol.Stop>(_ => { });
-        ReceiveAny(_ => { });
-    }
-
-    private void BecomeRunning()
-    {
-        var now = DateTimeOffset.UtcNow;
-        _failedProbes = 0;
-        _lastProbeError = null; // errors from before it was healthy say nothing about why it fails later
-        Timers.Cancel(StartupTimedOut.Instance);
-        Timers.Cancel(Settled.Instance);
-        if (_spec.HasHealthCheck) Timers.StartPeriodicTimer(HealthTick.Instance, HealthTick.Instance, _config.HealthInterval);
-        Timers.StartSingleTimer(StablePeriodReached.Instance, StablePeriodReached.Instance, _config.StablePeriod);
-        _session.Tell(new DaemonProtocol.BecameRunning(Name, _generation, now));
-        Become(Running);
-    }
-
-    private void BeginStop()
-    {
-        _session.Tell(new DaemonProtocol.Stopping(Name, _generation));
-        StopProcess();
-    }
-
-    private void FailRun(FailureRecord failure)
-    {
-        _failure = failure with { At = DateTimeOffset.UtcNow, LogTail = LogFile.Tail(LogPath) };
-        _log.Warning("{0}: run failed: {1}", Name, _failure);
-        _session.Tell(new DaemonProtocol.RunFailed(Name, _generation, _failure, CannotLaunch: false));
-        if (_process!.HasExited)
-        {
-            // The leader is gone; anything left in its group (grandchildren) goes now, so the next run starts clean.
-            _process.Kill();
-            RemovePidFile();
-            Context.Stop(Self);
-            return;
-        }
-        StopProcess();
-    }
-
-    private void FailWithoutProcess(string reason, bool cannotLaunch)
-    {
-        _failure = new FailureRecord { Reason = reason, At = DateTimeOffset.UtcNow };
-        _log.Error("{0}: cannot launch: {1}", Name, reason);
-        _session.Tell(new DaemonProtocol.RunFailed(Name, _generation, _failure, cannotLaunch));
-        Context.Stop(Self);
-    }
-
-    private void StopProcess()
-    {
-        Timers.CancelAll();
-        var generation = _generation;
-        _process!.StopAsync(_config.StopGrace).PipeTo(Self,
-            success: _ => new ProcessStopped(generation),
-            failure: _ => new ProcessStopped(generation));
-        Become(Stopping);
-    }
+    // ---- Probes, logs, files ---------------------------------------------------------------------------------
 
     private void Probe()
     {
@@ -368,44 +560,65 @@ public sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
 
     private Task<ProbeResult> ProbeOnce()
     {
-        if (_spec.ResolveHealthUrl(_port) is { } url) return HttpProbe.CheckAsync(url, _config.ProbeTimeout);
-        return CommandProbe.CheckAsync(_spec.HealthCmd!, WorkDir, DaemonEnvironment(), _config.ProbeTimeout);
+        var timeout = _settings.ProbeTimeout;
+        if (_spec.HealthMcp) return McpProbe.CheckAsync(new Uri($"http://127.0.0.1:{_port}/"), timeout);
+        if (_spec.ResolveHealthUrl(_port) is { } url) return HttpProbe.CheckAsync(url, timeout);
+        if (HealthTcp.Resolve(_spec.HealthTcp, _port) is { } endpoint) return TcpProbe.CheckAsync(endpoint, timeout);
+        return CommandProbe.CheckAsync(_spec.HealthCmd!, WorkDir, _environment ?? DaemonEnvironment(readEnvFile: false), timeout);
     }
+
+    /// <summary>
+    /// A line of the supervisor's own in the daemon's log, as NTM writes them ("[supervisor] ..."), so the log shows
+    /// launches, exits, restarts and stops in context. Appended with O_APPEND like the daemon's own writes, so the two
+    /// interleave by line; best effort, since a log that cannot be written must not stop supervision.
+    /// </summary>
+    private void Note(string text) =>
+        LogFile.AppendLine(LogPath, $"[supervisor] {DateTimeOffset.UtcNow:yyyy-MM-ddTHH:mm:ss.fffZ} {text}");
 
     private void RotateLogIfNeeded()
     {
-        if (_rotating || !LogFile.NeedsRotation(LogPath, _config.LogMaxBytes)) return;
+        if (_rotating || !LogFile.NeedsRotation(LogPath, Config.LogMaxBytes)) return;
         _rotating = true;
         var path = LogPath;
-        var keep = _config.LogKeep;
+        var keep = Config.LogKeep;
         // Copying up to LogMaxBytes is slow enough to keep off the actor's thread.
         Task.Run(() => LogFile.Rotate(path, keep)).PipeTo(Self,
             success: () => LogRotated.Instance,
             failure: _ => LogRotated.Instance);
     }
 
-    private string WorkDir => string.IsNullOrEmpty(_spec.WorkDir) ? _config.ProjectDir : _spec.WorkDir;
+    private string WorkDir => _spec.ResolveWorkDir(Config.ProjectDir);
 
-    private List<KeyValuePair<string, string>> DaemonEnvironment()
+    private List<KeyValuePair<string, string>>? _environment;
+
+    /// <summary>
+    /// On top of the supervisor's own environment: PORT, then the env_file's variables, then the spec's env (each
+    /// later one wins). The env_file is read at each launch, so editing it takes effect at the next restart; the
+    /// health command sees the same environment as the daemon.
+    /// </summary>
+    private List<KeyValuePair<string, string>> DaemonEnvironment(bool readEnvFile)
     {
         var env = new List<KeyValuePair<string, string>>(_spec.Env.Count + 1);
         if (_port > 0) env.Add(new("PORT", _port.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        if (readEnvFile && !string.IsNullOrEmpty(_spec.EnvFile))
+            env.AddRange(Configuration.DotEnv.Load(Path.GetFullPath(_spec.EnvFile, WorkDir)));
         foreach (var entry in _spec.Env)
         {
             var eq = entry.IndexOf('=');
             env.Add(new(entry[..eq], entry[(eq + 1)..]));
         }
+        _environment = env;
         return env;
     }
 
     private void WritePidFile()
     {
         var self = ProcessIdentity.Self;
-        _store.Write(Name, new PidFileInfo
+        _session.Store.Write(Name, new PidFileInfo
         {
             Pid = _process!.Pid,
             Port = _port,
-            OwnerId = _config.SessionId,
+            OwnerId = _session.SessionId,
             Command = _spec.Command,
             StartedAt = _process.StartedAt,
             Name = Name,
@@ -421,14 +634,17 @@ public sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
     }
 
     /// <summary>
-    /// Once per incarnation. The file needs no reading first: this supervisor holds the daemon's lock, so nobody else
-    /// writes it. A restart waits for this, so it is one unlink.
+    /// Once per generation, and only if it had a process. The file needs no reading first: this supervisor holds the
+    /// daemon's lock, so nobody else writes it.
     /// </summary>
     private void RemovePidFile()
     {
         if (_process is null || _pidFileRemoved) return;
         _pidFileRemoved = true;
-        try { File.Delete(_store.PathFor(Name, _config.SessionId)); }
-        catch (IOException e) { _log.Warning("{0}: could not remove PID file: {1}", Name, e.Message); }
+        try { File.Delete(_session.Store.PathFor(Name, _session.SessionId)); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            SupervisionLog.PidFileNotRemoved(_log, Name, e.Message, _session.SessionId);
+        }
     }
 }

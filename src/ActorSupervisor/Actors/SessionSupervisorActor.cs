@@ -1,62 +1,80 @@
 using Akka.Actor;
-using Akka.Event;
 using Akka.Pattern;
 using ActorSupervisor.Daemons;
+using ActorSupervisor.Lifecycle;
 using ActorSupervisor.PidFiles;
 using ActorSupervisor.Ports;
-using ActorSupervisor.Processes;
+using Microsoft.Extensions.Logging;
 using static ActorSupervisor.Actors.SupervisorCommands;
 using static ActorSupervisor.Actors.SupervisorQueries;
 
 namespace ActorSupervisor.Actors;
 
 /// <summary>
-/// One per session: the single source of truth for its daemons' <see cref="ManagedDaemon"/> snapshots. It creates a
-/// BackoffSupervisor per daemon (which restarts the daemon's <see cref="DaemonActor"/> with exponential backoff up to
-/// MaxRestarts), hands each incarnation its generation and port, and answers every query itself, also while a
-/// daemon is between incarnations.
+/// One per session: the registry of its daemons and the router between callers and them. What each daemon's state
+/// is, and how news changes it, is <see cref="DaemonRecord"/>'s business; this actor keeps one per daemon, routes
+/// news from the daemon's current generation to it, answers every query from it (also while a daemon is between
+/// generations), and does what the record cannot: the OS lock and port claim a daemon holds, the BackoffSupervisor
+/// that runs its generations, the callers waiting for a start or a stop, and the events for subscribers.
 /// </summary>
 public sealed class SessionSupervisorActor : ReceiveActor
 {
     /// <summary>The actor name used under /user, as the design fixes it.</summary>
     public static string ActorName(string sessionId) => $"daemon-supervisor-{sessionId}";
 
-    private sealed class Entry(DaemonSpec spec, string ownerId)
+    /// <summary>What the session holds for one daemon besides its record.</summary>
+    private sealed class Slot(DaemonRecord record)
     {
-        public ManagedDaemon Snapshot = new() { Spec = spec, State = DaemonState.Starting, OwnerId = ownerId };
+        public DaemonRecord Record = record;
         public IActorRef? Backoff;
-        public long Generation;
-        public bool Launched;          // at least one incarnation has launched or adopted a process
-        public bool StopRequested;     // a stop was asked for: the end state is stopped, not failed
-        public bool GaveUp;            // the first launch failed outright (missing binary): failed, no retries
-        public PidFileInfo? Adoptable; // a live process of ours from an earlier supervisor, for the first incarnation
-        public DaemonLock? Lock;       // held while this session's supervisor owns the daemon
+        public DaemonLock? Lock;
+        public int ClaimedPort;
         public IActorRef? StartWaiter;
         public readonly List<IActorRef> StopWaiters = [];
-        public DaemonSpec Spec => Snapshot.Spec;
-        public string Name => Snapshot.Spec.Name;
+        /// <summary>A start (or restart) to begin once the previous BackoffSupervisor has gone.</summary>
+        public (DaemonSpec Spec, IActorRef ReplyTo)? Next;
+        /// <summary>Callers of RemoveDaemon: once the daemon has ended it is forgotten and they are answered.</summary>
+        public readonly List<IActorRef> RemoveWaiters = [];
+        /// <summary>A first generation waiting for its dependencies before its launch.</summary>
+        public IActorRef? Parked;
+        /// <summary>Its stop is asked for but waits until the daemons that depend on it have ended (reverse order).</summary>
+        public bool StopDeferred;
+        /// <summary>The state, pid and reason last published, so subscribers never see the same news twice in a row.</summary>
+        public (DaemonState State, int Pid, string? Reason)? Published;
+        public string Name => Record.Name;
     }
 
     /// <summary>A StopAll or Shutdown in progress: who to answer once these daemons are down.</summary>
-    private sealed record PendingStopAll(IActorRef Replyer, HashSet<string> Remaining);
+    private sealed record PendingStopAll(IActorRef ReplyTo, HashSet<string> Remaining);
 
-    private readonly SupervisorConfig _config;
-    private readonly PidFileStore _store;
-    private readonly Dictionary<string, Entry> _daemons = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _ownNames = new(StringComparer.Ordinal);
-    private readonly Dictionary<IActorRef, Entry> _byBackoff = [];
+    private readonly SessionContext _context;
+    private readonly PortClaims _claims;
+    private readonly ILogger _log;
+    private readonly Dictionary<string, Slot> _slots = new(StringComparer.Ordinal);
+    private readonly Dictionary<IActorRef, Slot> _byBackoff = [];
     private readonly List<PendingStopAll> _pendingStopAlls = [];
-    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly HashSet<Slot> _parked = [];
     private bool _shutDown;
 
-    public SessionSupervisorActor(SupervisorConfig config)
+    /// <summary>Creates the session actor; throws <see cref="InvalidSpecException"/> naming every bad field of the config.</summary>
+    public SessionSupervisorActor(SupervisorConfig config) : this(config, null)
     {
-        Validation.EnsureValid(config);
-        _config = config.WithDefaults();
-        _store = new PidFileStore(_config.StateRoot);
+    }
 
-        Receive<StartDaemon>(Start);
-        Receive<StopDaemon>(s => Stop(s.Name, Sender));
+    /// <summary>As above, logging through <paramref name="loggers"/> (nothing is logged without one).</summary>
+    public SessionSupervisorActor(SupervisorConfig config, ILoggerFactory? loggers)
+    {
+        Platform.EnsureLinux();
+        Validation.EnsureValid(config);
+        _context = new SessionContext(config, loggers);
+        _claims = new PortClaims(_context.Config.StateRoot);
+        _log = _context.SessionLogger();
+
+        Receive<StartDaemon>(s => Start(s.Spec, Sender));
+        Receive<RestartDaemon>(r => Restart(r.Name, r.Spec, Sender));
+        Receive<ResumeDaemon>(r => Resume(r.Name, Sender));
+        Receive<RemoveDaemon>(r => Remove(r.Name, Sender));
+        Receive<StopDaemon>(s => Stop(s.Name, s.WithDependents, Sender));
         Receive<StopAll>(_ => StopEverything(Sender));
         Receive<Shutdown>(_ =>
         {
@@ -65,295 +83,591 @@ public sealed class SessionSupervisorActor : ReceiveActor
         });
         Receive<GetDaemon>(q =>
         {
-            if (_daemons.TryGetValue(q.Name, out var entry)) Sender.Tell(entry.Snapshot);
+            if (_slots.TryGetValue(q.Name, out var slot)) Sender.Tell(slot.Record.Snapshot);
             else Sender.Tell(new DaemonNotFound(q.Name));
         });
         Receive<GetStatus>(q => Sender.Tell(q.IncludeForeign ? Report() with { Foreign = Foreign() } : Report()));
 
-        Receive<DaemonProtocol.IncarnationReady>(AssignIncarnation);
-        Receive<DaemonProtocol.Launched>(Current, OnLaunched);
-        Receive<DaemonProtocol.BecameRunning>(Current, r =>
-            Update(r.Name, d => d with { State = DaemonState.Running, LastHealth = r.At }));
-        Receive<DaemonProtocol.HealthOk>(Current, h =>
-            Update(h.Name, d => d with { LastHealth = h.At }, publish: false));
-        Receive<DaemonProtocol.StableRun>(Current, s =>
-            Update(s.Name, d => d with { ConsecutiveFailures = 0 }, publish: false));
-        Receive<DaemonProtocol.RunFailed>(Current, OnRunFailed);
-        Receive<DaemonProtocol.Stopping>(Current, s =>
-            Update(s.Name, d => d with { State = DaemonState.Stopping }));
+        Receive<DaemonProtocol.GenerationReady>(ready => AssignGeneration(ready.Name, Sender));
+        Receive<IGenerationReport>(OnReport);
         Receive<Terminated>(OnBackoffTerminated);
-        // Reports from generations that are no longer current are late news about a process already handled.
-        Receive<DaemonProtocol.Launched>(_ => { });
-        Receive<DaemonProtocol.BecameRunning>(_ => { });
-        Receive<DaemonProtocol.HealthOk>(_ => { });
-        Receive<DaemonProtocol.StableRun>(_ => { });
-        Receive<DaemonProtocol.RunFailed>(_ => { });
-        Receive<DaemonProtocol.Stopping>(_ => { });
     }
 
-    public static Props Props(SupervisorConfig config) => Akka.Actor.Props.Create(() => new SessionSupervisorActor(config));
+    /// <summary>Props for the session actor of <paramref name="config"/>'s session.</summary>
+    public static Props Props(SupervisorConfig config, ILoggerFactory? loggers = null) =>
+        Akka.Actor.Props.Create(() => new SessionSupervisorActor(config, loggers));
 
-    private bool Current(DaemonProtocol.Launched m) => IsCurrent(m.Name, m.Generation);
-    private bool Current(DaemonProtocol.BecameRunning m) => IsCurrent(m.Name, m.Generation);
-    private bool Current(DaemonProtocol.HealthOk m) => IsCurrent(m.Name, m.Generation);
-    private bool Current(DaemonProtocol.StableRun m) => IsCurrent(m.Name, m.Generation);
-    private bool Current(DaemonProtocol.RunFailed m) => IsCurrent(m.Name, m.Generation);
-    private bool Current(DaemonProtocol.Stopping m) => IsCurrent(m.Name, m.Generation);
-
-    private bool IsCurrent(string name, long generation) =>
-        _daemons.TryGetValue(name, out var e) && e.Generation == generation && e.Backoff is not null;
-
-    private void Start(StartDaemon command)
+    /// <summary>
+    /// The session must outlive anything that goes wrong with one daemon: an exception escaping a handler would make
+    /// the guardian restart this actor, which stops every daemon. So one that escapes fails the daemon it concerns,
+    /// with its reason, and touches nothing else.
+    /// </summary>
+    protected override bool AroundReceive(Receive receive, object message)
     {
-        var spec = command.Spec?.DeepCopy();
         try
         {
-            if (_shutDown) throw new InvalidOperationException($"supervisor of session '{_config.SessionId}' has been shut down");
-            Validation.EnsureValid(spec);
-            if (_daemons.TryGetValue(spec!.Name, out var existing) && existing.Snapshot.State.IsActive())
-                throw new InvalidOperationException(
-                    $"daemon '{spec.Name}' is already {existing.Snapshot.State.ToWord()} (pid {existing.Snapshot.Pid}); stop it first");
+            return base.AroundReceive(receive, message);
         }
-        catch (Exception e) when (e is InvalidSpecException or InvalidOperationException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
-            Sender.Tell(new Status.Failure(e));
+            var name = message switch
+            {
+                IGenerationReport r => r.Name,
+                DaemonProtocol.GenerationReady r => r.Name,
+                StartDaemon s => s.Spec?.Name,
+                RestartDaemon r => r.Name,
+                ResumeDaemon r => r.Name,
+                RemoveDaemon r => r.Name,
+                StopDaemon s => s.Name,
+                _ => null,
+            };
+            if (name is not null && _slots.TryGetValue(name, out var slot)) Isolate(slot, e.Message);
+            else SupervisionLog.Unhandled(_log, _context.SessionId, message.GetType().Name, e.Message);
+            return true;
+        }
+    }
+
+    // ---- Starting ----------------------------------------------------------------------------------------------
+
+    private void Start(DaemonSpec? requested, IActorRef replyTo)
+    {
+        var spec = requested?.DeepCopy();
+        if (Refusal(spec) is { } refusal)
+        {
+            replyTo.Tell(new Status.Failure(refusal));
             return;
         }
-
-        var entry = new Entry(spec!, _config.SessionId);
-        try
+        if (_slots.TryGetValue(spec!.Name, out var slot))
         {
-            _store.EnsureDirectories();
-            var lockPath = _store.LockPathFor(spec!.Name, _config.SessionId);
-            entry.Lock = DaemonLock.TryAcquire(lockPath) ?? throw new InvalidOperationException(
-                $"daemon '{spec.Name}' of session '{_config.SessionId}' is owned by another supervisor (pid {DaemonLock.HolderPid(lockPath)})");
-            entry.Adoptable = CheckPidFile(spec);
-            // A port that must be had and cannot be fails the start now, before anything exists.
-            if (entry.Adoptable is null && spec.RequirePort)
-                PortAllocator.Allocate(spec, 0, PortsInUse(except: spec.Name));
-        }
-        catch (Exception e) when (e is PortUnavailableException or InvalidOperationException or IOException)
-        {
-            entry.Lock?.Dispose();
-            Sender.Tell(new Status.Failure(e));
+            if (!slot.Record.IsFinal || slot.Next is not null)
+            {
+                replyTo.Tell(new Status.Failure(new InvalidOperationException(
+                    $"daemon '{spec.Name}' is already {slot.Record.State.ToWord()} (pid {slot.Record.Snapshot.Pid}); stop it first")));
+                return;
+            }
+            StartAgain(slot, spec, replyTo);
             return;
         }
+        Begin(null, spec, replyTo);
+    }
 
-        entry.StartWaiter = Sender;
-        _daemons[spec!.Name] = entry;
-        _ownNames.Add(spec.Name);
-        var backoff = Context.ActorOf(BackoffSupervisor.Props(
-            Backoff.OnStop(
-                    DaemonActor.Props(spec, _config, Self, _store),
-                    childName: "daemon",
-                    minBackoff: _config.RestartBackoffMin,
-                    maxBackoff: _config.RestartBackoffMax,
-                    randomFactor: _config.BackoffJitter,
-                    maxNrOfRetries: _config.MaxRestarts)
-                .WithManualReset()
-                .WithDefaultStoppingStrategy()
-                // A stop that arrives during a backoff wait ends the BackoffSupervisor then and there.
-                .WithFinalStopMessage(m => m is DaemonProtocol.Stop)), spec.Name);
-        Context.Watch(backoff);
-        entry.Backoff = backoff;
-        _byBackoff[backoff] = entry;
-        Publish(entry, previous: null);
+    private Exception? Refusal(DaemonSpec? spec)
+    {
+        if (_shutDown) return new InvalidOperationException($"supervisor of session '{_context.SessionId}' has been shut down");
+        var problems = Validation.Problems(spec, "", _context.Config.ProjectDir);
+        if (problems.Count > 0) return new InvalidSpecException($"Daemon spec '{SpecProblem.Show(spec?.Name ?? "")}'", problems);
+        // Dependencies may name daemons started later (they are waited for), but never close a cycle.
+        var graph = _slots.Values.Select(s => s.Record.Snapshot.Spec).Where(s => s.Name != spec!.Name).Append(spec!);
+        return Dependencies.FindCycle(graph) is { } cycle
+            ? new InvalidSpecException($"Daemon spec '{spec!.Name}'", [new SpecProblem("depends_on", cycle, "is a dependency cycle: no daemon in it could ever start")])
+            : null;
+    }
+
+    /// <summary>A daemon this session knows, ended (stopped or failed) or being restarted, begins again.</summary>
+    private void StartAgain(Slot slot, DaemonSpec spec, IActorRef replyTo)
+    {
+        if (slot.Backoff is null)
+        {
+            Begin(slot, spec, replyTo);
+            return;
+        }
+        // Its last generation is still there, final; once its BackoffSupervisor is gone the name is free again.
+        slot.Next = (spec, replyTo);
+        Context.Stop(slot.Backoff);
     }
 
     /// <summary>
-    /// Looks at the PID file an earlier supervisor of this session may have left. Returns it if its process is alive,
-    /// provably the same process, and not owned by another live supervisor; removes it if it is stale.
+    /// Takes the daemon's lock, looks at the PID file an earlier supervisor may have left, and creates the
+    /// BackoffSupervisor that runs its generations. <paramref name="slot"/> is null for a daemon new to the session.
+    /// Anything that goes wrong here refuses the start and leaves nothing behind.
+    /// </summary>
+    private void Begin(Slot? slot, DaemonSpec spec, IActorRef replyTo)
+    {
+        var session = _context.SessionId;
+        DaemonLock? heldLock = slot?.Lock;
+        try
+        {
+            _context.Store.EnsureDirectories();
+            if (heldLock is null)
+            {
+                var lockPath = _context.Store.LockPathFor(spec.Name, session);
+                heldLock = DaemonLock.TryAcquire(lockPath) ?? throw new InvalidOperationException(
+                    $"daemon '{spec.Name}' of session '{session}' is owned by another supervisor (pid {DaemonLock.HolderPid(lockPath)})");
+            }
+            var adoptable = CheckPidFile(spec);
+            // A port that must be had and cannot be fails the start now, before anything exists.
+            if (adoptable is null && spec.RequirePort)
+                PortAllocator.Allocate(spec, 0, PortsInUse(except: spec.Name));
+
+            var record = slot is null ? DaemonRecord.New(spec, session, adoptable) : slot.Record.StartedAgain(spec) with { Adoptable = adoptable };
+            var backoff = Context.ActorOf(BackoffProps(spec, DaemonSettings.For(spec, _context.Config)), spec.Name);
+            slot ??= new Slot(record);
+            slot.Record = record;
+            slot.Lock = heldLock;
+            slot.StartWaiter = replyTo;
+            slot.Backoff = Context.Watch(backoff);
+            _byBackoff[backoff] = slot;
+            _slots[spec.Name] = slot;
+            Publish(slot);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            if (slot?.Lock != heldLock) heldLock?.Dispose(); // taken here, for nothing
+            if (slot is not null)
+            {
+                slot.Record = slot.Record.Refused(e.Message, DateTimeOffset.UtcNow);
+                ReleaseResources(slot);
+                Publish(slot);
+            }
+            replyTo.Tell(new Status.Failure(e is PortUnavailableException or InvalidOperationException or IOException
+                ? e
+                : new InvalidOperationException($"daemon '{spec.Name}' cannot be started: {e.Message}")));
+        }
+    }
+
+    private Akka.Actor.Props BackoffProps(DaemonSpec spec, DaemonSettings settings) => BackoffSupervisor.Props(
+        Backoff.OnStop(
+                DaemonActor.Props(spec, _context, Self),
+                childName: "daemon",
+                minBackoff: settings.BackoffMin,
+                maxBackoff: settings.BackoffMax,
+                randomFactor: settings.BackoffJitter,
+                // The daemon actor gives up on its own at MaxRestarts (it stays, failed); this is only a backstop.
+                maxNrOfRetries: settings.MaxRestarts + 1)
+            .WithManualReset()
+            .WithDefaultStoppingStrategy()
+            // A stop that arrives during a backoff wait ends the BackoffSupervisor then and there.
+            .WithFinalStopMessage(m => m is DaemonProtocol.Stop));
+
+    /// <summary>
+    /// The PID file an earlier supervisor of this session may have left: returned if its process is alive, provably
+    /// the same process, and not owned by another live supervisor; removed if it is stale.
     /// </summary>
     private PidFileInfo? CheckPidFile(DaemonSpec spec)
     {
-        var info = _store.Read(spec.Name, _config.SessionId);
+        var info = _context.Store.Read(spec.Name, _context.SessionId);
         if (info is null) return null;
         if (info.Identity is not null && info.IsAlive)
         {
             if (info.SupervisorAlive && info.SupervisorPid != Environment.ProcessId)
                 throw new InvalidOperationException(
-                    $"daemon '{spec.Name}' of session '{_config.SessionId}' is already run by supervisor pid {info.SupervisorPid}");
+                    $"daemon '{spec.Name}' of session '{_context.SessionId}' is already run by supervisor pid {info.SupervisorPid}");
             return info;
         }
         // Dead, or its PID now belongs to another process: the file is stale and the PID is never signalled.
-        _log.Info("{0}: removing stale PID file (pid {1} is not our daemon any more)", spec.Name, info.Pid);
-        _store.Remove(spec.Name, _config.SessionId, info.Pid);
+        SupervisionLog.StalePidFile(_log, spec.Name, $"pid {info.Pid} is not our daemon any more", _context.SessionId);
+        _context.Store.Remove(spec.Name, _context.SessionId, info.Pid);
         return null;
     }
 
-    private void AssignIncarnation(DaemonProtocol.IncarnationReady ready)
+    // ---- Generations -------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// A new generation asks for its launch. The first generation of a start waits for its dependencies (parked, the
+    /// daemon starting with the reason); restarts do not wait: what they depended on was there when they first ran.
+    /// </summary>
+    private void AssignGeneration(string name, IActorRef daemon)
     {
-        if (!_daemons.TryGetValue(ready.Name, out var entry) || entry.Backoff is null || entry.StopRequested)
+        if (!_slots.TryGetValue(name, out var slot) || slot.Backoff is null || slot.Record.IsFinal)
         {
-            Sender.Tell(DaemonProtocol.Stop.Instance);
+            daemon.Tell(DaemonProtocol.Stop.Instance);
             return;
         }
-
-        entry.Generation++;
-        var restart = entry.Launched;
-        var adopt = restart ? null : entry.Adoptable;
-        string? portError = null;
-        var port = adopt?.Port ?? 0;
-        if (adopt is null)
+        if (slot.Record.StopRequested)
         {
-            // A restart keeps its port when it is still free: no need to survey every PID file for that.
-            var previous = entry.Snapshot.Port;
-            if (restart && previous > 0 && PortAllocator.IsFree(previous)) port = previous;
-            else
-            {
-                try { port = PortAllocator.Allocate(entry.Spec, previous, PortsInUse(except: entry.Name)); }
-                catch (PortUnavailableException e) { portError = e.Message; }
-            }
+            // Through the BackoffSupervisor, as the final-stop message, so it starts no further generation.
+            slot.StopDeferred = false;
+            slot.Backoff.Tell(DaemonProtocol.Stop.Instance);
+            return;
         }
-        Sender.Tell(new DaemonProtocol.Launch(entry.Generation, port, adopt, portError));
-        Update(entry.Name, d => d with
+        if (slot.Record.EverLaunched || Dependencies.Of(slot.Record.Snapshot.Spec).Count == 0)
         {
-            State = DaemonState.Starting,
-            Port = port,
-            Pid = 0,
-            Restarts = restart ? d.Restarts + 1 : d.Restarts,
-        });
-    }
-
-    private void OnLaunched(DaemonProtocol.Launched launched)
-    {
-        var entry = _daemons[launched.Name];
-        entry.Launched = true;
-        Update(launched.Name, d => d with
+            Launch(slot, daemon);
+            return;
+        }
+        slot.Parked = daemon;
+        _parked.Add(slot);
+        CheckDependencies(slot);
+        // A start that must wait for its dependencies is answered now, with the reason, not when (or if) they are met.
+        if (slot.Parked is not null && slot.StartWaiter is { } waiter)
         {
-            State = DaemonState.Starting,
-            Pid = launched.Pid,
-            Port = launched.Port,
-            StartedAt = launched.StartedAt,
-            LogPath = launched.LogPath,
-            Adopted = launched.Adopted,
-        });
-        if (entry.StartWaiter is { } waiter)
-        {
-            waiter.Tell(entry.Snapshot);
-            entry.StartWaiter = null;
+            waiter.Tell(slot.Record.Snapshot);
+            slot.StartWaiter = null;
         }
     }
 
-    private void OnRunFailed(DaemonProtocol.RunFailed failed)
+    /// <summary>Launches the parked generation if its dependencies now allow, fails it if they never will, or updates why it waits.</summary>
+    private void CheckDependencies(Slot slot)
     {
-        var entry = _daemons[failed.Name];
-        if (failed.CannotLaunch && !entry.Launched)
+        switch (Dependencies.Check(slot.Record.Snapshot.Spec, Lookup))
         {
-            // Nothing was ever started (a missing binary, a port that must be had): retrying cannot help.
-            entry.GaveUp = true;
-            entry.StartWaiter?.Tell(new Status.Failure(new DaemonLaunchException($"daemon '{failed.Name}': {failed.Failure.Reason}")));
-            entry.StartWaiter = null;
-            entry.Backoff!.Tell(DaemonProtocol.Stop.Instance);
+            case DependencyStatus.Satisfied:
+                var daemon = slot.Parked!;
+                Unpark(slot);
+                Launch(slot, daemon);
+                break;
+            case DependencyStatus.Waiting w:
+                slot.Record = slot.Record.Waiting(w.Reason);
+                Publish(slot);
+                break;
+            case DependencyStatus.Impossible i:
+                Unpark(slot);
+                slot.Record = slot.Record.DependencyFailed(i.Reason, DateTimeOffset.UtcNow);
+                slot.Backoff?.Tell(DaemonProtocol.Stop.Instance); // the parked generation ends; none follows
+                Publish(slot);
+                Ended(slot);
+                break;
         }
-        Update(failed.Name, d => d with
+    }
+
+    private void Unpark(Slot slot)
+    {
+        slot.Parked = null;
+        _parked.Remove(slot);
+    }
+
+    private DaemonRecord? Lookup(string name) => _slots.TryGetValue(name, out var slot) ? slot.Record : null;
+
+    /// <summary>Something changed: parked generations whose dependencies it concerns are looked at again.</summary>
+    private void DependenciesMayHaveChanged()
+    {
+        if (_parked.Count == 0) return;
+        foreach (var slot in _parked.ToList())
+            if (slot.Parked is not null) CheckDependencies(slot);
+    }
+
+    /// <summary>The generation gets its number, a port (the same as before where it can), and its spec with ports wired in.</summary>
+    private void Launch(Slot slot, IActorRef daemon)
+    {
+        var (record, plan) = slot.Record.NextGeneration();
+        var (port, portError) = plan.Adopt is { } adopt ? (adopt.Port, null) : AllocatePort(slot, plan.PreferredPort);
+        if (plan.Adopt is { Port: > 0 } adopted) Claim(slot, adopted.Port);
+        slot.Record = record.WithPort(port);
+        var spec = PortWiring.Expand(record.Snapshot.Spec, name => name == slot.Name ? port : Lookup(name)?.Snapshot.Port);
+        daemon.Tell(new DaemonProtocol.Launch(plan, port, portError, spec));
+    }
+
+    private (int Port, string? Error) AllocatePort(Slot slot, int preferred)
+    {
+        var spec = slot.Record.Snapshot.Spec;
+        var taken = PortsInUse(except: slot.Name);
+        try
         {
-            State = entry.GaveUp || entry.StopRequested ? d.State : DaemonState.Restarting,
-            Pid = 0,
-            ConsecutiveFailures = d.ConsecutiveFailures + 1,
-            LastFailure = failed.Failure,
-        });
+            var port = PortAllocator.Allocate(spec, preferred, taken, candidate => Claim(slot, candidate));
+            return (port, null);
+        }
+        catch (PortUnavailableException e)
+        {
+            return (0, e.Message);
+        }
+    }
+
+    /// <summary>Claims <paramref name="port"/> for the slot's daemon, dropping the claim on the port it had before.</summary>
+    private bool Claim(Slot slot, int port)
+    {
+        if (slot.ClaimedPort == port) return true;
+        if (!_claims.TryClaim(port)) return false;
+        ReleaseClaim(slot);
+        slot.ClaimedPort = port;
+        return true;
+    }
+
+    private void ReleaseClaim(Slot slot)
+    {
+        if (slot.ClaimedPort == 0) return;
+        _claims.Release(slot.ClaimedPort);
+        slot.ClaimedPort = 0;
+    }
+
+    private void OnReport(IGenerationReport report)
+    {
+        if (!_slots.TryGetValue(report.Name, out var slot) || !slot.Record.IsCurrent(report)) return; // late news
+        slot.Record = slot.Record.Apply(report);
+        // Published before anyone waiting is answered, so a caller that has its answer has seen the event too.
+        Publish(slot);
+        if (report is DaemonProtocol.Launched or DaemonProtocol.BecameRunning or DaemonProtocol.Ended) DependenciesMayHaveChanged();
+        switch (report)
+        {
+            case DaemonProtocol.Launched:
+                slot.StartWaiter?.Tell(slot.Record.Snapshot);
+                slot.StartWaiter = null;
+                break;
+            case DaemonProtocol.Ended:
+                Ended(slot);
+                break;
+        }
     }
 
     private void OnBackoffTerminated(Terminated terminated)
     {
-        if (!_byBackoff.Remove(terminated.ActorRef, out var entry)) return;
-        entry.Backoff = null;
-        entry.Lock?.Dispose();
-        entry.Lock = null;
-        // The BackoffSupervisor stops on its own only when MaxRestarts runs in a row have failed.
-        var final = entry.StopRequested && !entry.GaveUp ? DaemonState.Stopped : DaemonState.Failed;
-        if (final == DaemonState.Failed)
-            _log.Error("{0}: failed after {1} consecutive failed runs: {2}", entry.Name,
-                entry.Snapshot.ConsecutiveFailures, entry.Snapshot.LastFailure);
-        Update(entry.Name, d => d with { State = final, Pid = 0 });
-
-        entry.StartWaiter?.Tell(new Status.Failure(new InvalidOperationException(
-            $"daemon '{entry.Name}' ended {final.ToWord()} before it launched: {entry.Snapshot.LastFailure}")));
-        entry.StartWaiter = null;
-        foreach (var waiter in entry.StopWaiters) waiter.Tell(entry.Snapshot);
-        entry.StopWaiters.Clear();
-
-        foreach (var pending in _pendingStopAlls.ToArray())
+        if (!_byBackoff.Remove(terminated.ActorRef, out var slot)) return;
+        slot.Backoff = null;
+        if (!slot.Record.IsFinal)
         {
-            pending.Remaining.Remove(entry.Name);
-            if (pending.Remaining.Count > 0) continue;
-            pending.Replyer.Tell(Report());
-            _pendingStopAlls.Remove(pending);
+            // Gone without a final report: a stop during the backoff wait ended it (or something killed it).
+            slot.Record = slot.Record.SupervisorGone();
+            Publish(slot);
+            Ended(slot);
+        }
+        if (slot.Next is { } next)
+        {
+            slot.Next = null;
+            if (Refusal(next.Spec) is { } refusal)
+            {
+                ReleaseResources(slot);
+                next.ReplyTo.Tell(new Status.Failure(refusal));
+                return;
+            }
+            Begin(slot, next.Spec, next.ReplyTo);
         }
     }
 
-    private void Stop(string name, IActorRef replyTo)
+    /// <summary>The daemon is final: release what it held, answer whoever waits, and move any StopAll along.</summary>
+    private void Ended(Slot slot)
     {
-        if (!_daemons.TryGetValue(name, out var entry))
+        Unpark(slot);
+        slot.StopDeferred = false;
+        var record = slot.Record;
+        if (record.State == DaemonState.Failed)
+            SupervisionLog.GaveUp(_log, slot.Name, record.Snapshot.ConsecutiveFailures,
+                record.Snapshot.LastFailure?.ToString() ?? "unknown", _context.SessionId);
+        // A restart keeps the lock and the port claim: the daemon is this supervisor's throughout.
+        if (slot.Next is null) ReleaseResources(slot);
+        else if (slot.Backoff is not null) Context.Stop(slot.Backoff);
+
+        slot.StartWaiter?.Tell(new Status.Failure(new InvalidOperationException(
+            $"daemon '{slot.Name}' ended {record.State.ToWord()} before it launched: {record.Snapshot.LastFailure}")));
+        slot.StartWaiter = null;
+        foreach (var waiter in slot.StopWaiters) waiter.Tell(record.Snapshot);
+        slot.StopWaiters.Clear();
+        if (slot.RemoveWaiters.Count > 0) Forget(slot);
+
+        foreach (var pending in _pendingStopAlls.ToArray())
+        {
+            pending.Remaining.Remove(slot.Name);
+            if (pending.Remaining.Count > 0) continue;
+            pending.ReplyTo.Tell(Report());
+            _pendingStopAlls.Remove(pending);
+        }
+        SendDeferredStops();
+        DependenciesMayHaveChanged();
+    }
+
+    private void ReleaseResources(Slot slot)
+    {
+        ReleaseClaim(slot);
+        slot.Lock?.Dispose();
+        slot.Lock = null;
+    }
+
+    /// <summary>Something went wrong handling this daemon: it alone is failed, with the reason, and stopped.</summary>
+    private void Isolate(Slot slot, string problem)
+    {
+        SupervisionLog.Isolated(_log, slot.Name, problem, _context.SessionId);
+        if (slot.Record.IsFinal) return;
+        slot.Record = slot.Record.Refused(problem, DateTimeOffset.UtcNow) with { StopRequested = false };
+        if (slot.Backoff is not null) Context.Stop(slot.Backoff); // its generation's PostStop kills its process
+        Publish(slot);
+        Ended(slot);
+    }
+
+    // ---- Stopping and restarting -------------------------------------------------------------------------------
+
+    private void Stop(string name, bool withDependents, IActorRef replyTo)
+    {
+        if (!_slots.TryGetValue(name, out var slot))
         {
             replyTo.Tell(new DaemonNotFound(name));
             return;
         }
-        if (entry.Backoff is null)
+        CallOffNext(slot);
+        if (slot.Record.IsFinal)
         {
-            replyTo.Tell(entry.Snapshot);
+            replyTo.Tell(slot.Record.Snapshot);
             return;
         }
-        entry.StopWaiters.Add(replyTo);
-        RequestStop(entry);
+        slot.StopWaiters.Add(replyTo);
+        if (!withDependents)
+        {
+            RequestStop(slot);
+            return;
+        }
+        // Dependents first, then the daemon itself, in reverse dependency order.
+        var dependents = Dependencies.DependentsOf(name, _slots.Values.Select(s => s.Record.Snapshot.Spec));
+        StopInOrder(dependents.Select(d => _slots[d]).Append(slot));
     }
 
-    private void RequestStop(Entry entry)
+    /// <summary>A stop wins over a start or restart still to begin: its caller hears so, and the daemon ends stopped.</summary>
+    private void CallOffNext(Slot slot)
     {
-        if (entry.StopRequested) return;
-        entry.StopRequested = true;
-        Update(entry.Name, d => d with { State = DaemonState.Stopping });
-        // Forwarded to the current incarnation, or, between incarnations, ends the BackoffSupervisor at once.
-        entry.Backoff!.Tell(DaemonProtocol.Stop.Instance);
+        if (slot.Next is not { } next) return;
+        slot.Next = null;
+        next.ReplyTo.Tell(new Status.Failure(new InvalidOperationException(
+            $"daemon '{slot.Name}' was stopped before it could start again")));
+        if (slot.Record.IsFinal) ReleaseResources(slot);
+    }
+
+    private void RequestStop(Slot slot, bool send = true)
+    {
+        if (slot.Record.IsFinal || slot.Record.StopRequested) return;
+        slot.Record = slot.Record.RequestStop();
+        Unpark(slot);
+        Publish(slot);
+        if (send) slot.Backoff?.Tell(DaemonProtocol.Stop.Instance); // to the current generation, or ends a backoff wait
+        else slot.StopDeferred = true;
+    }
+
+    /// <summary>
+    /// Stops <paramref name="slots"/> in reverse dependency order: each one as soon as no daemon that depends on it is
+    /// still running, so a database outlives the web daemon that uses it. Independent daemons stop all at once.
+    /// </summary>
+    private void StopInOrder(IEnumerable<Slot> slots)
+    {
+        var targets = slots.Where(s => !s.Record.IsFinal).ToList();
+        foreach (var slot in targets) RequestStop(slot, send: false);
+        SendDeferredStops();
+    }
+
+    private void SendDeferredStops()
+    {
+        foreach (var slot in _slots.Values.Where(s => s.StopDeferred).ToList())
+        {
+            if (HasActiveDependents(slot)) continue;
+            slot.StopDeferred = false;
+            slot.Backoff?.Tell(DaemonProtocol.Stop.Instance);
+        }
+    }
+
+    private bool HasActiveDependents(Slot slot) =>
+        _slots.Values.Any(other => other != slot && !other.Record.IsFinal
+                                   && Dependencies.Of(other.Record.Snapshot.Spec).ContainsKey(slot.Name));
+
+    /// <summary>
+    /// A restart on request: the current process is stopped as for a stop, and a new generation starts at once on the
+    /// same port, with no failure counted and no backoff. A daemon that has ended is simply started again.
+    /// </summary>
+    private void Restart(string name, DaemonSpec? newSpec, IActorRef replyTo)
+    {
+        if (!_slots.TryGetValue(name, out var slot))
+        {
+            replyTo.Tell(new DaemonNotFound(name));
+            return;
+        }
+        var spec = newSpec?.DeepCopy() ?? slot.Record.Snapshot.Spec;
+        var refusal = spec.Name != name
+            ? new InvalidOperationException($"a restart of daemon '{name}' cannot run a spec named '{spec.Name}'")
+            : Refusal(spec);
+        if (refusal is not null)
+        {
+            replyTo.Tell(new Status.Failure(refusal));
+            return;
+        }
+        if (slot.Next is not null)
+        {
+            replyTo.Tell(new Status.Failure(new InvalidOperationException($"daemon '{name}' is already being restarted")));
+            return;
+        }
+        if (slot.Record.IsFinal)
+        {
+            StartAgain(slot, spec, replyTo);
+            return;
+        }
+        slot.Next = (spec, replyTo);
+        RequestStop(slot);
+    }
+
+    private void Resume(string name, IActorRef replyTo)
+    {
+        if (!_slots.TryGetValue(name, out var slot))
+        {
+            replyTo.Tell(new DaemonNotFound(name));
+            return;
+        }
+        Start(slot.Record.Snapshot.Spec, replyTo);
+    }
+
+    /// <summary>Stops the daemon (if it is not already final) and forgets it once it has ended.</summary>
+    private void Remove(string name, IActorRef replyTo)
+    {
+        if (!_slots.TryGetValue(name, out var slot))
+        {
+            replyTo.Tell(new DaemonNotFound(name));
+            return;
+        }
+        CallOffNext(slot);
+        slot.RemoveWaiters.Add(replyTo);
+        if (slot.Record.IsFinal) Forget(slot);
+        else RequestStop(slot);
+    }
+
+    private void Forget(Slot slot)
+    {
+        ReleaseResources(slot);
+        if (slot.Backoff is not null)
+        {
+            _byBackoff.Remove(slot.Backoff);
+            Context.Unwatch(slot.Backoff);
+            Context.Stop(slot.Backoff);
+            slot.Backoff = null;
+        }
+        _slots.Remove(slot.Name);
+        foreach (var waiter in slot.RemoveWaiters) waiter.Tell(slot.Record.Snapshot);
+        slot.RemoveWaiters.Clear();
     }
 
     /// <summary>Every daemon is asked at once, so N daemons take about one stop grace period, not N.</summary>
     private void StopEverything(IActorRef replyTo)
     {
-        var active = _daemons.Values.Where(e => e.Backoff is not null).ToList();
+        foreach (var slot in _slots.Values) CallOffNext(slot);
+        var active = _slots.Values.Where(s => !s.Record.IsFinal).ToList();
         if (active.Count == 0)
         {
             replyTo.Tell(Report());
             return;
         }
-        _pendingStopAlls.Add(new PendingStopAll(replyTo, active.Select(e => e.Name).ToHashSet(StringComparer.Ordinal)));
-        foreach (var entry in active) RequestStop(entry);
+        _pendingStopAlls.Add(new PendingStopAll(replyTo, active.Select(s => s.Name).ToHashSet(StringComparer.Ordinal)));
+        StopInOrder(active);
     }
 
-    /// <summary>Children are stopped (and their processes with them) before this runs; the locks go last.</summary>
+    /// <summary>Children are stopped (and their processes with them) before this runs; the locks and claims go last.</summary>
     protected override void PostStop()
     {
-        foreach (var entry in _daemons.Values) entry.Lock?.Dispose();
+        foreach (var slot in _slots.Values) slot.Lock?.Dispose();
+        _claims.ReleaseAll();
     }
 
+    // ---- Queries and events ------------------------------------------------------------------------------------
+
     private List<SupervisorReplies.ForeignDaemon> Foreign() =>
-        _store.List()
-            .Where(e => e.Info.OwnerId != _config.SessionId)
+        _context.Store.List()
+            .Where(e => e.Info.OwnerId != _context.SessionId)
             .Select(e => new SupervisorReplies.ForeignDaemon(e.Name, e.Info.OwnerId, e.Info.Pid, e.Info.Port, e.Info.IsAlive, e.Info.SupervisorAlive))
             .ToList();
 
     /// <summary>Ports this session's other daemons hold, plus those in live PID files of other sessions.</summary>
     private HashSet<int> PortsInUse(string except)
     {
-        var ports = _store.PortsHeldByOthers(_config.SessionId, _ownNames);
-        foreach (var (name, entry) in _daemons)
-            if (name != except && entry.Backoff is not null && entry.Snapshot.Port > 0) ports.Add(entry.Snapshot.Port);
+        var ports = _context.Store.PortsHeldByOthers(_context.SessionId, _slots.Keys.ToHashSet(StringComparer.Ordinal));
+        foreach (var (name, slot) in _slots)
+            if (name != except && !slot.Record.IsFinal && slot.Record.Snapshot.Port > 0) ports.Add(slot.Record.Snapshot.Port);
         return ports;
     }
 
     private SupervisorReplies.StatusReport Report() =>
-        new(_config.SessionId, _daemons.ToDictionary(kv => kv.Key, kv => kv.Value.Snapshot, StringComparer.Ordinal));
+        new(_context.SessionId, _slots.ToDictionary(kv => kv.Key, kv => kv.Value.Record.Snapshot, StringComparer.Ordinal));
 
-    private void Update(string name, Func<ManagedDaemon, ManagedDaemon> change, bool publish = true)
+    /// <summary>
+    /// Publishes the daemon's snapshot when its state, pid or reason has changed since the last one published. A
+    /// generation about to launch is not news yet: subscribers hear of it launched (or refused, or waiting for its
+    /// dependencies, with the reason), so they never see the same news twice in a row.
+    /// </summary>
+    private void Publish(Slot slot)
     {
-        var entry = _daemons[name];
-        var previous = entry.Snapshot;
-        entry.Snapshot = change(previous);
-        if (publish && (previous.State != entry.Snapshot.State || previous.Pid != entry.Snapshot.Pid))
-            Publish(entry, previous.State);
+        var snapshot = slot.Record.Snapshot;
+        var now = (snapshot.State, snapshot.Pid, snapshot.Reason);
+        if (slot.Published == now || (snapshot.State == DaemonState.Starting && snapshot.Pid == 0 && snapshot.Reason is null)) return;
+        var previous = slot.Published?.State;
+        slot.Published = now;
+        Context.System.EventStream.Publish(new SupervisorEvents.DaemonStateChanged(_context.SessionId, snapshot, previous));
     }
-
-    private void Publish(Entry entry, DaemonState? previous) =>
-        Context.System.EventStream.Publish(new SupervisorEvents.DaemonStateChanged(_config.SessionId, entry.Snapshot, previous));
 }

@@ -9,11 +9,38 @@ namespace ActorSupervisor.Actors;
 /// </summary>
 public static class SupervisorCommands
 {
-    /// <summary>Starts (or adopts) a daemon. Answered once its process is launched, with the snapshot.</summary>
+    /// <summary>
+    /// Starts (or adopts) a daemon. Answered once its process is launched, with the snapshot; a daemon that waits for its
+    /// dependencies is answered at once, state starting with the reason (pid 0).
+    /// </summary>
     public sealed record StartDaemon(DaemonSpec Spec);
 
+    /// <summary>
+    /// Restarts a daemon on request: its process is stopped as for a stop (SIGTERM, grace, SIGKILL) and a new one is
+    /// started at once on the same port, with no failure counted and no backoff. A stopped or failed daemon is started
+    /// again. Answered like <see cref="StartDaemon"/>, once the new process is launched.
+    /// </summary>
+    /// <remarks>With <paramref name="Spec"/> (same name), the new process runs the new spec: how a changed spec is applied.</remarks>
+    public sealed record RestartDaemon(string Name, DaemonSpec? Spec = null);
+
+    /// <summary>
+    /// Starts a stopped or failed daemon again with its last spec; refused (a failure naming its state) while it is
+    /// active. Answered like <see cref="StartDaemon"/>, or with <see cref="DaemonNotFound"/>.
+    /// </summary>
+    public sealed record ResumeDaemon(string Name);
+
+    /// <summary>
+    /// Stops a daemon and forgets it: it is no longer listed, and its name is free. Answered with its final snapshot
+    /// (state stopped), or <see cref="DaemonNotFound"/>.
+    /// </summary>
+    public sealed record RemoveDaemon(string Name);
+
     /// <summary>Stops a daemon and keeps it stopped. Answered with its final snapshot (state stopped), or <see cref="DaemonNotFound"/>.</summary>
-    public sealed record StopDaemon(string Name);
+    /// <remarks>
+    /// With <paramref name="WithDependents"/>, the daemons that depend on it (directly or not) are stopped too, first,
+    /// in reverse dependency order. Without it they keep running.
+    /// </remarks>
+    public sealed record StopDaemon(string Name, bool WithDependents = false);
 
     /// <summary>Stops every daemon in parallel. Answered with <see cref="SupervisorReplies.StatusReport"/> when all are down.</summary>
     public sealed record StopAll

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Akka.Configuration;
-using Akka.Configuration.Hocon;
 using ActorSupervisor.Daemons;
 
 namespace ActorSupervisor.Configuration;
@@ -9,113 +9,246 @@ namespace ActorSupervisor.Configuration;
 /// <summary>
 /// Reads daemon specs from a file: a JSON array of DaemonSpec with NTM's names, or a HOCON file (.conf) with
 /// `actorsupervisor.daemons = [ ... ]` next to supervisor settings. Every problem comes back at once, each naming the
-/// file, the entry and the field; nothing is started from a file that has one.
+/// file, the entry and the field; nothing is started from a file that has one. The file is untrusted input: it is
+/// read up to <see cref="MaxBytes"/>, must be UTF-8, may not include other files, and every key must be known.
 /// </summary>
 public static class SpecFile
 {
-    private static readonly JsonSerializerOptions Json = new()
+    /// <summary>A spec file is a few kilobytes; a bigger one is a mistake (or /dev/zero), not a config.</summary>
+    public const int MaxBytes = 4 * 1024 * 1024;
+
+    private const int MaxDepth = 64;
+
+    private static readonly JsonDocumentOptions Json = new()
     {
-        ReadCommentHandling = JsonCommentHandling.Skip,
+        CommentHandling = JsonCommentHandling.Skip,
         AllowTrailingCommas = true,
+        MaxDepth = MaxDepth,
     };
 
-    public sealed record Contents(IReadOnlyList<DaemonSpec> Specs, Config Settings);
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    public static Contents Load(string path)
+    public sealed record Contents(IReadOnlyList<DaemonSpec> Specs, Config Settings)
     {
-        string text;
-        try { text = File.ReadAllText(path); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new InvalidSpecException($"Spec file {path}", [new SpecProblem("file", path, e.Message)]);
-        }
-        return path.EndsWith(".conf", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".hocon", StringComparison.OrdinalIgnoreCase)
-            ? ParseHocon(text, path)
-            : new Contents(ParseJson(text, path), Config.Empty);
+        /// <summary>What was accepted but deserves a word (an NTM field this supervisor does not implement).</summary>
+        public IReadOnlyList<string> Notices { get; init; } = [];
     }
 
-    public static IReadOnlyList<DaemonSpec> ParseJson(string json, string source)
+    /// <summary>
+    /// Reads and checks a spec file. A relative work_dir is checked against <paramref name="projectDir"/> (where it
+    /// will be resolved at launch); without one, only its form is checked.
+    /// </summary>
+    public static Contents Load(string path, string? projectDir = null)
     {
-        List<DaemonSpec?>? specs;
+        var text = Read(path);
+        return IsHocon(path) ? ParseHocon(text, path, projectDir) : ParseJsonContents(text, path, projectDir);
+    }
+
+    private static bool IsHocon(string path) =>
+        path.EndsWith(".conf", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".hocon", StringComparison.OrdinalIgnoreCase);
+
+    public static IReadOnlyList<DaemonSpec> ParseJson(string json, string source, string? projectDir = null) =>
+        ParseJsonContents(json, source, projectDir).Specs;
+
+    private static Contents ParseJsonContents(string json, string source, string? projectDir)
+    {
+        JsonDocument document;
         try
         {
-            specs = JsonSerializer.Deserialize<List<DaemonSpec?>>(json, Json);
+            document = JsonDocument.Parse(json, Json);
         }
         catch (JsonException e)
         {
-            // e.Path is like "$[1].default_port": the entry and the field. For text that is not JSON at all the path
-            // means little, and the line and column are what help.
-            var where = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "file" : e.Path.TrimStart('$');
-            var at = e.LineNumber is { } line ? $" (line {line + 1}, column {e.BytePositionInLine + 1})" : "";
-            throw new InvalidSpecException($"Spec file {source}", [new SpecProblem(where, null, FirstSentence(e.Message) + at)]);
+            throw Invalid(source, new SpecProblem("file", null, JsonSyntax(e)));
         }
-        if (specs is null)
-            throw new InvalidSpecException($"Spec file {source}", [new SpecProblem("file", "null", "must be a JSON array of daemon specs")]);
-        // JSON null for a list means "none", as Go's encoder writes an empty slice.
-        var normalized = specs.Select(s => s is null ? null : s with { Args = s.Args ?? [], Env = s.Env ?? [] }).ToList();
-        Validation.EnsureValid(normalized, $"Spec file {source}");
-        return normalized!;
+        using (document)
+        {
+            var problems = new List<SpecProblem>();
+            var root = ToNode(document.RootElement, "", problems);
+            var reader = new SpecReader(hocon: false, projectDir);
+            var specs = reader.ReadList(root, "");
+            problems.AddRange(reader.Problems);
+            // Entry by entry, as the file reads (a key given twice is found before the entries are read).
+            if (problems.Count > 0) throw new InvalidSpecException(Subject(source), problems.OrderBy(p => EntryIndex(p.Field)).ToList());
+            return new Contents(specs, Config.Empty) { Notices = reader.Notices };
+        }
     }
 
-    public static Contents ParseHocon(string hocon, string source)
+    public static Contents ParseHocon(string hocon, string source, string? projectDir = null)
     {
-        Config config;
-        try { config = ConfigurationFactory.ParseString(hocon); }
-        catch (Exception e)
+        const string section = SupervisorSettings.Section;
+        JsonObject root;
+        try
         {
-            throw new InvalidSpecException($"Spec file {source}", [new SpecProblem("file", null, $"is not valid HOCON: {FirstSentence(e.Message)}")]);
+            root = HoconReader.Parse(hocon);
         }
-        var daemons = config.GetValue($"{SupervisorSettings.Section}.daemons");
-        if (daemons is null || !daemons.IsArray())
-            throw new InvalidSpecException($"Spec file {source}",
-                [new SpecProblem($"{SupervisorSettings.Section}.daemons", null, "must be a list of daemon specs")]);
-        var json = new StringBuilder();
-        WriteJson(daemons, json);
-        var specs = ParseJson(json.ToString(), source);
-        return new Contents(specs, config);
-    }
+        catch (HoconSyntaxException e)
+        {
+            throw Invalid(source, new SpecProblem("file", null, $"is not valid HOCON: line {e.Line}, column {e.Column}: {e.Message}"));
+        }
 
-    /// <summary>HOCON to JSON, so both formats share one set of field names and one set of checks.</summary>
-    private static void WriteJson(HoconValue value, StringBuilder json)
-    {
-        if (value.IsObject())
+        var problems = new List<SpecProblem>();
+        foreach (var (key, _) in root)
         {
-            json.Append('{');
-            var first = true;
-            foreach (var (key, item) in value.GetObject().Items)
-            {
-                if (!first) json.Append(',');
-                first = false;
-                // NTM's names are snake_case; HOCON habit is kebab-case. Both are accepted.
-                json.Append(JsonSerializer.Serialize(key.Replace('-', '_'))).Append(':');
-                WriteJson(item, json);
-            }
-            json.Append('}');
+            if (key == section) continue;
+            var near = Spelling.Nearest(key, [section]) is null ? "" : $"; did you mean '{section}'?";
+            problems.Add(new(key, null, $"is not read from a spec file, which holds only {section} {{ ... }}{near}"));
         }
-        else if (value.IsArray())
+
+        var settings = new JsonObject();
+        IReadOnlyList<DaemonSpec> specs = [];
+        var notices = new List<string>();
+        if (root[section] is not JsonObject body)
         {
-            json.Append('[');
-            var first = true;
-            foreach (var item in value.GetArray())
-            {
-                if (!first) json.Append(',');
-                first = false;
-                WriteJson(item, json);
-            }
-            json.Append(']');
+            problems.Add(new($"{section}.daemons", null, $"is missing: list the daemons in {section}.daemons = [ ... ]"));
         }
         else
         {
-            var text = value.GetString();
-            if (text is null) json.Append("null");
-            else if (long.TryParse(text, out _) || text is "true" or "false") json.Append(text);
-            else json.Append(JsonSerializer.Serialize(text));
+            foreach (var (key, value) in body)
+            {
+                if (key == "daemons") continue;
+                var field = $"{section}.{key}";
+                if (!SupervisorSettings.Keys.Contains(key))
+                    problems.Add(new(field, null, $"is not a setting; {Spelling.Advice(key, SupervisorSettings.Keys.Append("daemons").ToList())}"));
+                else if (value is JsonObject or JsonArray)
+                    problems.Add(new(field, SpecReader.ShowNode(value), "must be a single value, such as 5s, 10 or .ntm"));
+                else if (value is not null)
+                    settings[key] = value.DeepClone();
+            }
+            if (!body.ContainsKey("daemons"))
+            {
+                problems.Add(new($"{section}.daemons", null, $"is missing: list the daemons in {section}.daemons = [ ... ]"));
+            }
+            else
+            {
+                var reader = new SpecReader(hocon: true, projectDir);
+                specs = reader.ReadList(body["daemons"], $"{section}.daemons");
+                problems.AddRange(reader.Problems);
+                notices.AddRange(reader.Notices);
+            }
+        }
+        if (problems.Count > 0) throw new InvalidSpecException(Subject(source), problems);
+
+        // The settings, already checked to be known single values, as an Akka Config for SupervisorSettings (JSON is
+        // HOCON, and a quoted value in JSON stays quoted).
+        var config = ConfigurationFactory.ParseString(new JsonObject { [section] = settings }.ToJsonString());
+        return new Contents(specs, config) { Notices = notices };
+    }
+
+    /// <summary>
+    /// The JSON tree, with a key given twice in one object refused (Go's decoder would silently take the last one;
+    /// a spec that says two things is a mistake to point out).
+    /// </summary>
+    private static JsonNode? ToNode(JsonElement element, string path, List<SpecProblem> problems)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                var obj = new JsonObject();
+                foreach (var property in element.EnumerateObject())
+                {
+                    var at = path.Length == 0 ? property.Name : $"{path}.{property.Name}";
+                    if (obj.ContainsKey(property.Name))
+                        problems.Add(new(at, null, "is given twice in one object"));
+                    else
+                        obj[property.Name] = ToNode(property.Value, at, problems);
+                }
+                return obj;
+            case JsonValueKind.Array:
+                var array = new JsonArray();
+                var i = 0;
+                foreach (var item in element.EnumerateArray())
+                    array.Add(ToNode(item, $"{path}[{i++}]", problems));
+                return array;
+            case JsonValueKind.Null:
+                return null;
+            default:
+                return JsonValue.Create(element.Clone());
         }
     }
 
-    private static string FirstSentence(string message)
+    private static int EntryIndex(string field) =>
+        field.StartsWith('[') && field.IndexOf(']') is > 1 and var end && int.TryParse(field.AsSpan(1, end - 1), out var i) ? i : -1;
+
+    /// <summary>The file's text: at most <see cref="MaxBytes"/>, strict UTF-8; every failure in words.</summary>
+    private static string Read(string path)
     {
-        var cut = message.IndexOf(". ", StringComparison.Ordinal);
-        return cut > 0 ? message[..cut] : message;
+        if (string.IsNullOrEmpty(path) || path.Contains('\0'))
+            throw Invalid(path, new SpecProblem("file", path, "is not a valid file name"));
+        if (Directory.Exists(path))
+            throw Invalid(path, new SpecProblem("file", null, "is a directory, not a spec file"));
+        byte[] bytes;
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
+            bytes = ReadAtMost(stream, MaxBytes + 1);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw Invalid(path, new SpecProblem("file", null, "does not exist"));
+        }
+        catch (UnauthorizedAccessException)
+        {
+            throw Invalid(path, new SpecProblem("file", null, "cannot be read: permission denied"));
+        }
+        catch (IOException e)
+        {
+            throw Invalid(path, new SpecProblem("file", null, $"cannot be read: {e.Message}"));
+        }
+        if (bytes.Length > MaxBytes)
+            throw Invalid(path, new SpecProblem("file", null, $"is larger than {MaxBytes / (1024 * 1024)} MiB, which no spec file needs"));
+        try
+        {
+            var text = StrictUtf8.GetString(bytes);
+            return text.StartsWith('\uFEFF') ? text[1..] : text;
+        }
+        catch (DecoderFallbackException e)
+        {
+            var at = e.Index >= 0 ? $" (a byte that is not UTF-8 near offset {e.Index})" : "";
+            throw Invalid(path, new SpecProblem("file", null, $"is not UTF-8 text{at}"));
+        }
     }
+
+    private static byte[] ReadAtMost(Stream stream, int limit)
+    {
+        var buffer = new MemoryStream();
+        var chunk = new byte[64 * 1024];
+        while (buffer.Length < limit)
+        {
+            var n = stream.Read(chunk, 0, (int)Math.Min(chunk.Length, limit - buffer.Length));
+            if (n == 0) break;
+            buffer.Write(chunk, 0, n);
+        }
+        return buffer.ToArray();
+    }
+
+    /// <summary>
+    /// A JSON syntax error in words, with its line and column. The reader's messages are English sentences, some
+    /// with jargon ("Expected depth to be zero"); those are said plainly, and any that would name a .NET type is not
+    /// passed on.
+    /// </summary>
+    private static string JsonSyntax(JsonException e)
+    {
+        var at = e.LineNumber is { } line ? $" (line {line + 1}, column {e.BytePositionInLine + 1})" : "";
+        var message = e.Message;
+        string what;
+        if (message.Contains("does not contain any JSON tokens", StringComparison.Ordinal)) what = "is empty: write a JSON array of daemon specs";
+        else if (message.Contains("Expected depth to be zero", StringComparison.Ordinal) || message.Contains("reached end of data", StringComparison.Ordinal))
+            what = "ends before every [ and { is closed (is the file cut short?)";
+        else if (message.Contains("maximum configured depth", StringComparison.Ordinal)) what = $"is nested more than {MaxDepth} levels deep";
+        else
+        {
+            var cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+            var sentence = (cut > 0 ? message[..cut] : message).Trim().TrimEnd('.');
+            what = "is not valid JSON" + (LooksLikeTypeName(sentence) ? "" : $": {sentence}");
+        }
+        return what + at;
+    }
+
+    private static bool LooksLikeTypeName(string text) =>
+        text.Contains("System.", StringComparison.Ordinal) || text.Contains("Exception", StringComparison.Ordinal) || text.Contains("`1", StringComparison.Ordinal);
+
+    private static string Subject(string source) => $"Spec file {source}";
+
+    private static InvalidSpecException Invalid(string source, SpecProblem problem) => new(Subject(source), [problem]);
 }

@@ -8,6 +8,10 @@ public static class SupervisorSettings
 {
     public const string Section = "actorsupervisor";
 
+    /// <summary>The settings there are: the keys of the section in the library's reference.conf, the one list.</summary>
+    public static IReadOnlyList<string> Keys { get; } = SupervisorHocon.Defaults.GetConfig(Section).Root.GetObject().Items.Keys
+        .Order(StringComparer.Ordinal).ToList();
+
     /// <summary>
     /// Fields already set in <paramref name="config"/> win; zero fields take the HOCON value (the app's, falling back
     /// to the library's reference.conf). Throws <see cref="InvalidSpecException"/> naming a bad HOCON key.
@@ -23,8 +27,8 @@ public static class SupervisorSettings
             if (current != TimeSpan.Zero) return current;
             var text = section.GetString(key, null);
             if (text is null) return current;
-            if (Duration.TryParse(text, out var value) && value >= TimeSpan.Zero) return value;
-            problems.Add(new($"{Section}.{key}", text, "must be a duration like 250ms, 5s or 1m"));
+            if (Duration.TryParse(text, out var value) && value >= TimeSpan.Zero && value <= Duration.Longest) return value;
+            problems.Add(new($"{Section}.{key}", text, "must be a duration like 250ms, 5s or 1m, at most 24h"));
             return current;
         }
 

@@ -11,8 +11,9 @@ public sealed record ManagedDaemon
     [JsonPropertyName("state")] public DaemonState State { get; init; }
     [JsonPropertyName("pid")] public int Pid { get; init; }
     [JsonPropertyName("port")] public int Port { get; init; }
-    [JsonPropertyName("started_at")] public DateTimeOffset? StartedAt { get; init; }
-    [JsonPropertyName("last_health")] public DateTimeOffset? LastHealth { get; init; }
+    // Go writes an unset time.Time as 0001-01-01T00:00:00Z; it reads here as unset (null).
+    [JsonPropertyName("started_at"), JsonConverter(typeof(NtmTimeConverter))] public DateTimeOffset? StartedAt { get; init; }
+    [JsonPropertyName("last_health"), JsonConverter(typeof(NtmTimeConverter))] public DateTimeOffset? LastHealth { get; init; }
 
     /// <summary>All restarts of this daemon, for display; not reset by a stable run.</summary>
     [JsonPropertyName("restarts")] public int Restarts { get; init; }
@@ -25,7 +26,13 @@ public sealed record ManagedDaemon
     [JsonPropertyName("adopted")] public bool Adopted { get; init; }
     [JsonPropertyName("last_failure")] public FailureRecord? LastFailure { get; init; }
 
-    public string Name => Spec.Name;
+    /// <summary>Why the daemon is in its state, when that needs saying ("waiting for db (healthy)", "dependency db failed").</summary>
+    [JsonPropertyName("reason")] public string? Reason { get; init; }
+
+    /// <summary>A one-shot task (restart on-failure or never) whose last run exited 0: stopped, and done.</summary>
+    [JsonPropertyName("completed")] public bool Completed { get; init; }
+
+    [JsonIgnore] public string Name => Spec.Name;
 
     public ManagedDaemon DeepCopy() => this with { Spec = Spec.DeepCopy(), LastFailure = LastFailure?.DeepCopy() };
 }

@@ -6,11 +6,12 @@ namespace ActorSupervisor.Daemons;
 /// <summary>Refuses bad input before anything is started or written.</summary>
 public static partial class Validation
 {
-    // Names end up in file names and actor paths, so the alphabet is deliberately small.
-    [GeneratedRegex("^[A-Za-z0-9_][A-Za-z0-9._-]{0,63}$")]
+    // Names end up in file names and actor paths, so the alphabet is deliberately small. \z, not $: in .NET `$` also
+    // matches before a final newline, which let "web\n" through to Akka's actor-name check.
+    [GeneratedRegex(@"^[A-Za-z0-9_][A-Za-z0-9._-]{0,63}\z", RegexOptions.CultureInvariant)]
     private static partial Regex SafeName();
 
-    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
+    [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_]*\z", RegexOptions.CultureInvariant)]
     private static partial Regex EnvKey();
 
     public static bool IsSafeName(string? name) => name is not null && SafeName().IsMatch(name);
@@ -49,8 +50,12 @@ public static partial class Validation
         return problems;
     }
 
-    /// <summary>Problems with one spec; <paramref name="prefix"/> locates it in a file ("specs[2]").</summary>
-    public static IReadOnlyList<SpecProblem> Problems(DaemonSpec? spec, string prefix = "")
+    /// <summary>
+    /// Problems with one spec; <paramref name="prefix"/> locates it in a file ("[2]"). A relative work_dir is checked
+    /// against <paramref name="projectDir"/>, as <see cref="DaemonSpec.ResolveWorkDir"/> resolves it at launch; without
+    /// a project dir only its form is checked (the session checks it again with its own).
+    /// </summary>
+    public static IReadOnlyList<SpecProblem> Problems(DaemonSpec? spec, string prefix = "", string? projectDir = null)
     {
         var problems = new List<SpecProblem>();
         string F(string field) => string.IsNullOrEmpty(prefix) ? field : $"{prefix}.{field}";
@@ -100,6 +105,9 @@ public static partial class Validation
                 problems.Add(new(F("health_cmd"), string.Join(' ', spec.HealthCmd), "must be strings without NUL characters"));
         }
 
+        if (!Enum.IsDefined(spec.Lifetime))
+            problems.Add(new(F("lifetime"), Str((int)spec.Lifetime), "must be persistent or ephemeral"));
+
         for (var i = 0; i < spec.Env.Count; i++)
         {
             var entry = spec.Env[i] ?? "";
@@ -108,8 +116,22 @@ public static partial class Validation
                 problems.Add(new($"{F("env")}[{i}]", entry, "must be KEY=VALUE with KEY of [A-Za-z0-9_] not starting with a digit"));
         }
 
-        if (!string.IsNullOrEmpty(spec.WorkDir) && !Directory.Exists(spec.WorkDir))
-            problems.Add(new(F("work_dir"), spec.WorkDir, "does not exist"));
+        if (!string.IsNullOrEmpty(spec.WorkDir))
+        {
+            if (spec.WorkDir.Contains('\0'))
+                problems.Add(new(F("work_dir"), spec.WorkDir, "contains a NUL character"));
+            else if (Path.IsPathRooted(spec.WorkDir) || !string.IsNullOrEmpty(projectDir))
+            {
+                var dir = spec.ResolveWorkDir(string.IsNullOrEmpty(projectDir) ? "/" : projectDir);
+                var shown = dir == spec.WorkDir ? "" : $" ({dir})";
+                if (File.Exists(dir))
+                    problems.Add(new(F("work_dir"), spec.WorkDir, $"is a file, not a directory{shown}"));
+                else if (!Directory.Exists(dir))
+                    problems.Add(new(F("work_dir"), spec.WorkDir,
+                        Path.IsPathRooted(spec.WorkDir) ? "does not exist" : $"does not exist{shown}; a relative work_dir is relative to the project dir"));
+            }
+        }
+        OrchestrationProblems(spec, F, problems);
         return problems;
     }
 
@@ -119,29 +141,46 @@ public static partial class Validation
         if (problems.Count > 0) throw new InvalidSpecException("Supervisor config", problems);
     }
 
-    public static void EnsureValid(DaemonSpec? spec)
+    public static void EnsureValid(DaemonSpec? spec, string? projectDir = null)
     {
-        var problems = Problems(spec);
-        if (problems.Count > 0) throw new InvalidSpecException($"Daemon spec '{spec?.Name}'", problems);
+        var problems = Problems(spec, "", projectDir);
+        if (problems.Count > 0) throw new InvalidSpecException($"Daemon spec '{SpecProblem.Show(spec?.Name ?? "")}'", problems);
     }
 
     /// <summary>Validates a whole list, including that names are unique, and throws with every problem found.</summary>
-    public static void EnsureValid(IReadOnlyList<DaemonSpec?> specs, string subject)
+    public static void EnsureValid(IReadOnlyList<DaemonSpec?> specs, string subject, string? projectDir = null)
+    {
+        var problems = Problems(specs, projectDir);
+        if (problems.Count > 0) throw new InvalidSpecException(subject, problems);
+    }
+
+    /// <summary>
+    /// Every problem of a list of specs, each entry located as <c>{listPath}[i]</c>, including names used twice.
+    /// </summary>
+    public static IReadOnlyList<SpecProblem> Problems(IReadOnlyList<DaemonSpec?> specs, string? projectDir, string listPath = "")
+    {
+        var problems = new List<SpecProblem>();
+        for (var i = 0; i < specs.Count; i++)
+            problems.AddRange(Problems(specs[i], $"{listPath}[{i}]", projectDir));
+        problems.AddRange(DuplicateNames(specs, listPath));
+        problems.AddRange(GraphProblems(specs, listPath));
+        return problems;
+    }
+
+    /// <summary>A name used by two entries of one list: both would own the same PID file and actor.</summary>
+    public static IReadOnlyList<SpecProblem> DuplicateNames(IReadOnlyList<DaemonSpec?> specs, string listPath = "")
     {
         var problems = new List<SpecProblem>();
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var i = 0; i < specs.Count; i++)
         {
-            problems.AddRange(Problems(specs[i], $"[{i}]"));
-            if (specs[i]?.Name is { Length: > 0 } name)
-            {
-                if (seen.TryGetValue(name, out var first))
-                    problems.Add(new($"[{i}].name", name, $"is used twice (also by [{first}])"));
-                else
-                    seen[name] = i;
-            }
+            if (specs[i]?.Name is not { Length: > 0 } name) continue;
+            if (seen.TryGetValue(name, out var first))
+                problems.Add(new($"{listPath}[{i}].name", name, $"is used twice (also by {listPath}[{first}])"));
+            else
+                seen[name] = i;
         }
-        if (problems.Count > 0) throw new InvalidSpecException(subject, problems);
+        return problems;
     }
 
     private static bool IsLoopback(string host) =>
@@ -151,6 +190,7 @@ public static partial class Validation
     private static void NonNegative(List<SpecProblem> problems, string field, TimeSpan value)
     {
         if (value < TimeSpan.Zero) problems.Add(new(field, value.ToString(), "must not be negative"));
+        else if (value > Configuration.Duration.Longest) problems.Add(new(field, value.ToString(), "must be at most 24 hours"));
     }
 
     private static string Str(IFormattable value) => value.ToString(null, System.Globalization.CultureInfo.InvariantCulture);

@@ -5,6 +5,7 @@ using ActorSupervisor.Actors;
 using ActorSupervisor.Configuration;
 using ActorSupervisor.Daemons;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace ActorSupervisor.Hosting;
 
@@ -15,23 +16,35 @@ public static class AkkaHostingExtensions
     /// `actorsupervisor { ... }` settings win), the session actor registered in the ActorRegistry
     /// (<c>IRequiredActor&lt;SessionSupervisorActor&gt;</c>), <paramref name="specs"/> started with the ActorSystem,
     /// and every daemon stopped in CoordinatedShutdown's service-stop phase, so stopping the host stops them.
-    /// The config and specs are validated here: a bad one throws before the host is built.
+    /// The supervision log goes to the host's ILoggerFactory, one category per daemon.
+    /// The config and specs are validated here: a bad one throws before the host is built, naming each field.
     /// </summary>
     public static AkkaConfigurationBuilder WithDaemonSupervisor(this AkkaConfigurationBuilder builder,
+        SupervisorConfig config, IEnumerable<DaemonSpec>? specs = null) =>
+        builder.WithDaemonSupervisor<SessionSupervisorActor>(config, specs);
+
+    /// <summary>
+    /// As <see cref="WithDaemonSupervisor(AkkaConfigurationBuilder, SupervisorConfig, IEnumerable{DaemonSpec}?)"/>, with
+    /// the session actor registered under <typeparamref name="TKey"/> (<c>IRequiredActor&lt;TKey&gt;</c>), so one
+    /// ActorSystem can run several sessions, each under a key type of the app's own.
+    /// </summary>
+    public static AkkaConfigurationBuilder WithDaemonSupervisor<TKey>(this AkkaConfigurationBuilder builder,
         SupervisorConfig config, IEnumerable<DaemonSpec>? specs = null)
     {
+        Platform.EnsureLinux();
         Validation.EnsureValid(config);
         var specList = (specs ?? []).ToList();
         Validation.EnsureValid(specList!, "Daemon specs");
 
         builder.AddHocon(SupervisorHocon.Defaults, HoconAddMode.Append);
-        builder.WithActors((system, registry) =>
+        builder.WithActors((system, registry, resolver) =>
         {
             var effective = SupervisorSettings.Apply(config, system.Settings.Config);
-            var actor = system.ActorOf(SessionSupervisorActor.Props(effective), SessionSupervisorActor.ActorName(config.SessionId));
-            registry.Register<SessionSupervisorActor>(actor);
+            var loggers = resolver.GetService<ILoggerFactory>();
+            var actor = system.ActorOf(SessionSupervisorActor.Props(effective, loggers), SessionSupervisorActor.ActorName(config.SessionId));
+            registry.Register<TKey>(actor);
 
-            CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseServiceStop, "stop-daemons", async () =>
+            CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseServiceStop, $"stop-daemons-{config.SessionId}", async () =>
             {
                 await actor.Ask<SupervisorReplies.StatusReport>(SupervisorCommands.Shutdown.Instance, TimeSpan.FromMinutes(1));
                 return Done.Instance;

@@ -17,20 +17,32 @@ public static class PortAllocator
     /// keep working. <paramref name="taken"/> are ports this caller has already handed out or knows to be in use.
     /// Returns 0 for a spec that wants no port.
     /// </summary>
-    public static int Allocate(DaemonSpec spec, int preferred, IReadOnlySet<int> taken)
+    public static int Allocate(DaemonSpec spec, int preferred, IReadOnlySet<int> taken) => Allocate(spec, preferred, taken, _ => true);
+
+    /// <summary>
+    /// As above; a free candidate is handed out only if <paramref name="claim"/> accepts it. A claim that two
+    /// supervisors cannot both win (an OS lock per port) makes allocation race-free between them: the loser of a
+    /// race moves on to the next candidate instead of launching a daemon that cannot bind.
+    /// </summary>
+    public static int Allocate(DaemonSpec spec, int preferred, IReadOnlySet<int> taken, Func<int, bool> claim)
     {
         if (!spec.WantsPort) return 0;
-        if (preferred > 0 && !taken.Contains(preferred) && IsFree(preferred)) return preferred;
-        if (spec.DefaultPort > 0)
+        bool Take(int port) => !taken.Contains(port) && IsFree(port) && claim(port);
+        if (preferred > 0 && Take(preferred)) return preferred;
+        if (spec.DefaultPort > 0 && spec.DefaultPort != preferred)
         {
-            if (!taken.Contains(spec.DefaultPort) && IsFree(spec.DefaultPort)) return spec.DefaultPort;
+            if (Take(spec.DefaultPort)) return spec.DefaultPort;
             if (spec.RequirePort)
                 throw new PortUnavailableException(spec.Name, spec.DefaultPort, taken.Contains(spec.DefaultPort) ? null : PortOwner.Find(spec.DefaultPort));
+        }
+        else if (spec.RequirePort && spec.DefaultPort > 0)
+        {
+            throw new PortUnavailableException(spec.Name, spec.DefaultPort, taken.Contains(spec.DefaultPort) ? null : PortOwner.Find(spec.DefaultPort));
         }
         for (var attempt = 0; attempt < 64; attempt++)
         {
             var port = AnyFreePort();
-            if (!taken.Contains(port) && IsFree(port)) return port;
+            if (Take(port)) return port;
         }
         throw new PortUnavailableException(spec.Name, 0, null);
     }

@@ -16,8 +16,9 @@ public static class CommandPath
         {
             var full = Path.GetFullPath(command, workDir);
             if (IsExecutableFile(full)) return full;
-            throw new DaemonLaunchException(File.Exists(full)
-                ? $"command '{command}' is not executable ({full})"
+            throw new DaemonLaunchException(
+                Directory.Exists(full) ? $"command '{command}' is a directory, not a program ({full})"
+                : File.Exists(full) ? $"command '{command}' is not executable ({full})"
                 : $"command '{command}' not found ({full} does not exist)");
         }
         foreach (var dir in (path ?? "/usr/local/bin:/usr/bin:/bin").Split(':', StringSplitOptions.RemoveEmptyEntries))

@@ -111,13 +111,13 @@ public sealed class DaemonProcess
     }
 
     /// <summary>
-    /// SIGTERM to the group, up to <paramref name="grace"/> for it to go, then SIGKILL to whatever of the group is
+    /// <paramref name="signal"/> (SIGTERM unless the daemon asks for another) to the group, up to <paramref name="grace"/> for it to go, then SIGKILL to whatever of the group is
     /// left (a daemon that ignores SIGTERM, or grandchildren that do). Completes when the group is empty.
     /// </summary>
-    public async Task<ProcessExit> StopAsync(TimeSpan grace)
+    public async Task<ProcessExit> StopAsync(TimeSpan grace, int signal = Native.SIGTERM)
     {
         var deadline = DateTimeOffset.UtcNow + grace;
-        SignalGroup(Native.SIGTERM);
+        SignalGroup(signal);
         await Task.WhenAny(Exit, Task.Delay(grace)).ConfigureAwait(false);
         if (!Exit.IsCompleted) SignalGroup(Native.SIGKILL);
         var exit = await Exit.ConfigureAwait(false);

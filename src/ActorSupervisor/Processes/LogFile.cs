@@ -52,6 +52,35 @@ public static class LogFile
         catch (IOException) { return []; }
     }
 
+    /// <summary>
+    /// Appends one line (best effort: false if it could not be written). Never through a symlink: the log dir is
+    /// ours, and a link planted there must not make us write into its target.
+    /// </summary>
+    public static unsafe bool AppendLine(string path, string line)
+    {
+        try
+        {
+            if (new FileInfo(path).LinkTarget is not null) return false;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+        // .NET's FileMode.Append seeks to the end once; only O_APPEND makes every write land at the end, between the
+        // daemon's own lines rather than over them.
+        var fd = Native.open(path, Native.O_WRONLY | Native.O_CREAT | Native.O_APPEND | Native.O_CLOEXEC, 0b110_000_000);
+        if (fd < 0) return false;
+        try
+        {
+            var bytes = System.Text.Encoding.UTF8.GetBytes(line + "\n");
+            fixed (byte* p = bytes) return Native.write(fd, p, bytes.Length) == bytes.Length;
+        }
+        finally
+        {
+            Native.close(fd);
+        }
+    }
+
     /// <summary>Every file of a daemon's log set (the live file and its rotated copies).</summary>
     public static IEnumerable<string> Set(string path, int keep) =>
         new[] { path }.Concat(Enumerable.Range(1, Math.Max(keep, 0)).Select(i => $"{path}.{i}")).Where(File.Exists);

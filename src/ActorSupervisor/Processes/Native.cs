@@ -53,6 +53,7 @@ internal static unsafe partial class Native
     [LibraryImport(Libc, SetLastError = true)] public static partial int flock(int fd, int operation);
     [LibraryImport(Libc, SetLastError = true)] public static partial nint pwrite(int fd, byte* buffer, nint count, long offset);
     [LibraryImport(Libc, SetLastError = true)] public static partial nint read(int fd, byte* buffer, nint count);
+    [LibraryImport(Libc, SetLastError = true)] public static partial nint write(int fd, byte* buffer, nint count);
     [LibraryImport(Libc, SetLastError = true)] public static partial int ftruncate(int fd, long length);
     [LibraryImport(Libc, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int unlink(string path);

@@ -16,6 +16,9 @@ internal static class SpawnThread
         { IsBackground = true, Name = "actorsupervisor-spawn" }.Start();
     }
 
+    /// <summary>Work waiting for the thread (not counting what it runs now); lets a test know a spawn is queued.</summary>
+    internal static int Queued => Work.Count;
+
     public static Task<T> Run<T>(Func<T> func)
     {
         var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);

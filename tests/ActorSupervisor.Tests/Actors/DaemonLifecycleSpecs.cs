@@ -158,7 +158,8 @@ public sealed class DaemonLifecycleSpecs(ITestOutputHelper output) : VirtualTime
 
         // The first generation's exit and failure arrive again, late: to the session and to the live incarnation.
         var staleExit = new ProcessExit(first.Pid, null, 9, DateTimeOffset.UtcNow);
-        supervisor.Tell(new DaemonProtocol.RunFailed("d", 1, new FailureRecord { Reason = "late" }, false));
+        supervisor.Tell(new DaemonProtocol.RunFailed("d", 1, new FailureRecord { Reason = "late" }, 1, ActorSupervisor.Lifecycle.RunVerdict.GiveUp));
+        supervisor.Tell(new DaemonProtocol.Ended("d", 1, DaemonState.Failed));
         supervisor.Tell(new DaemonProtocol.Launched("d", 1, first.Pid, 1, DateTimeOffset.UtcNow, "x", false));
         var incarnation = await Sys.ActorSelection($"/user/{SessionSupervisorActor.ActorName(Project.SessionId)}/d/daemon")
             .ResolveOne(TimeSpan.FromSeconds(5));
@@ -181,13 +182,16 @@ public sealed class DaemonLifecycleSpecs(ITestOutputHelper output) : VirtualTime
         supervisor.Tell(new SupervisorQueries.GetDaemon("nope"), TestActor);
         Assert.Equal("nope", FishForMessage<DaemonNotFound>(_ => true).Name);
 
-        var d = Start(supervisor, Project.Daemon("d", "--ignore-sigterm"));
+        var ready = Path.Combine(Project.Dir, "d.ready");
+        var d = Start(supervisor, Project.Daemon("d", "--ignore-sigterm", "--ready-file", ready));
         Assert.Equal(DaemonState.Starting, Query(supervisor, "d").State);
         Clock.Advance(TimeSpan.FromSeconds(1));
         ExpectState("d", DaemonState.Running);
         Assert.Equal(DaemonState.Running, Query(supervisor, "d").State);
 
-        // Stopping lasts while the daemon ignores SIGTERM (grace 30 s real time), so the query lands mid-stop.
+        // Stopping lasts while the daemon ignores SIGTERM (grace 30 s real time), so the query lands mid-stop; the
+        // ready file says its SIGTERM handler is in place (before that, SIGTERM would simply end it).
+        AwaitCondition(() => File.Exists(ready), Patience);
         supervisor.Tell(new SupervisorCommands.StopDaemon("d"), ActorRefs.Nobody);
         ExpectState("d", DaemonState.Stopping);
         Assert.Equal(DaemonState.Stopping, Query(supervisor, "d").State);
@@ -237,9 +241,10 @@ public sealed class DaemonLifecycleSpecs(ITestOutputHelper output) : VirtualTime
         Assert.Contains("bad name", invalid.Cause.Message);
 
         supervisor.Tell(new SupervisorCommands.StartDaemon(Project.Daemon("ghost") with { Command = "no-such-binary-xyz" }), TestActor);
+        // The event comes first: whoever has the answer has seen the event too.
+        ExpectState("ghost", DaemonState.Failed);
         var missing = FishForMessage<Status.Failure>(_ => true);
         Assert.Contains("no-such-binary-xyz", missing.Cause.Message);
-        ExpectState("ghost", DaemonState.Failed);
         Assert.Empty(Project.PidFiles());
         await Project.AssertNothingLeftBehind();
     }

@@ -22,7 +22,7 @@ public class DaemonSpecSpecs
     [Fact]
     public void An_absolute_health_url_on_the_default_port_follows_the_daemon_to_its_allocated_port()
     {
-        var spec = DefaultSpecs.All().Single(s => s.Name == "am");
+        var spec = DefaultSpecs.All(includeAgentMail: true).Single(s => s.Name == "am");
         Assert.Equal(new Uri("http://127.0.0.1:8765/health/liveness"), spec.ResolveHealthUrl(8765));
         Assert.Equal(new Uri("http://127.0.0.1:40001/health/liveness"), spec.ResolveHealthUrl(40001));
         var elsewhere = spec with { HealthUrl = "http://127.0.0.1:9999/up" };

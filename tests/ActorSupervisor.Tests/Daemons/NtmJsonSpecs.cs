@@ -69,29 +69,36 @@ public class NtmJsonSpecs
     [Fact]
     public void A_spec_round_trips_through_json_with_NTMs_names()
     {
-        var spec = DefaultSpecs.All()[2] with { Env = ["A=1"], WorkDir = "/tmp" };
+        var spec = DefaultSpecs.All(includeAgentMail: true)[2] with { Env = ["A=1"], WorkDir = "/tmp" };
         var json = JsonSerializer.Serialize(spec);
         foreach (var field in new[] { "name", "command", "args", "health_url", "health_cmd", "port_flag", "default_port", "work_dir", "env" })
             Assert.Contains($"\"{field}\"", json);
         var back = JsonSerializer.Deserialize<DaemonSpec>(json)!;
         Assert.Equal(spec.Args, back.Args);
-        Assert.Equal(spec with { Args = back.Args, Env = back.Env }, back);
+        Assert.Equal(spec with { Args = back.Args, Env = back.Env, DependsOn = back.DependsOn }, back);
     }
 
     [Fact]
-    public void The_default_specs_are_NTMs_three()
+    public void The_default_specs_are_NTMs_with_upstreams_fixes_and_agent_mail_only_when_asked_for()
     {
-        var specs = DefaultSpecs.All().ToDictionary(s => s.Name);
+        Assert.Equal(["cm", "bd"], DefaultSpecs.All().Select(s => s.Name));
+        var specs = DefaultSpecs.All(includeAgentMail: true).ToDictionary(s => s.Name);
         Assert.Equal(["serve"], specs["cm"].Args);
         Assert.Equal(8200, specs["cm"].DefaultPort);
-        Assert.Equal("http://127.0.0.1:8200/health", specs["cm"].HealthUrl);
+        // cm answers MCP JSON-RPC at its root and serves no GET /health: probed as upstream probes it.
+        Assert.True(specs["cm"].HealthMcp);
+        Assert.Null(specs["cm"].HealthUrl);
+        Assert.True(specs["cm"].RequirePort);
         Assert.Equal(["daemon", "--start", "--foreground", "--auto-commit", "--interval", "5s"], specs["bd"].Args);
         Assert.Equal(["bd", "daemon", "--health"], specs["bd"].HealthCmd);
         Assert.Equal(0, specs["bd"].DefaultPort);
         Assert.Equal(["serve-http", "--host", "127.0.0.1", "--no-tui", "--no-auth"], specs["am"].Args);
         Assert.Equal(8765, specs["am"].DefaultPort);
         Assert.Equal("http://127.0.0.1:8765/health/liveness", specs["am"].HealthUrl);
+        Assert.True(specs["am"].RequirePort);
         foreach (var spec in specs.Values) Assert.Empty(Validation.Problems(spec));
+        // NTM upstream's name for refusing a fallback port is no_port_fallback; it is written for NTM's readers.
+        Assert.Contains("\"no_port_fallback\": true", JsonSerializer.Serialize(specs["cm"], new JsonSerializerOptions { WriteIndented = true }));
     }
 
     [Fact]

@@ -27,8 +27,8 @@ public sealed class HealthCheckSpecs : RealTimeSpecs
         // It became running when a probe succeeded, which cannot be before the daemon listened.
         Assert.True(becameRunning.LastHealth - started.StartedAt >= listenAfter,
             $"running {(becameRunning.LastHealth - started.StartedAt)?.TotalMilliseconds} ms after launch, before the daemon listened");
-        // Registered, launched, running: the refused probes while starting counted for nothing.
-        Assert.Equal([DaemonState.Starting, DaemonState.Starting, DaemonState.Running], changes.For("slow").Select(d => d.State).Take(3));
+        // Until then only starting: the refused probes while starting counted for nothing.
+        Assert.All(changes.For("slow").TakeWhile(d => d.State != DaemonState.Running), d => Assert.Equal(DaemonState.Starting, d.State));
         Assert.Equal((started.Pid, 0, null), (running.Pid, running.Restarts, running.LastFailure));
     }
 
@@ -94,7 +94,7 @@ public sealed class HealthCheckSpecs : RealTimeSpecs
 
         var failed = await WaitFor(supervisor, "mute", d => d.LastFailure is not null);
 
-        Assert.Contains("startup timeout of 1 s", failed.LastFailure!.Reason);
+        Assert.Contains("startup timeout", failed.LastFailure!.Reason);
         Assert.Contains("timed out after 200 ms", failed.LastFailure.ProbeError);
         // Both times are the supervisor's own (launch, and the failure record), so no polling lag is in the figure.
         // The margin is for a 2-core machine busy with other builds: a timer and two actor messages late by up to 1.5 s.

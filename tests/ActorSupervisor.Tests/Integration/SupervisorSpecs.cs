@@ -71,6 +71,8 @@ public sealed class SupervisorSpecs(Xunit.Abstractions.ITestOutputHelper output)
         // Every one ignores SIGTERM, so each stop takes the whole grace period: serial would be 50 s.
         var starts = Enumerable.Range(0, 50).Select(i => supervisor.StartAsync(Project.HttpDaemon($"d{i:00}", "--ignore-sigterm")));
         await Task.WhenAll(starts);
+        // Running means listening, so each one's signal handlers are in place: each stop must wait out the grace.
+        for (var i = 0; i < 50; i++) await WaitFor(supervisor, $"d{i:00}", d => d.State == DaemonState.Running, seconds: 60);
         var status = await supervisor.StatusAsync();
         Assert.Equal(50, status.Values.Select(d => d.Port).Distinct().Count());
         foreach (var d in status.Values) Project.RememberPort(d.Port);

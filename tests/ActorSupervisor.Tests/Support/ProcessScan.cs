@@ -11,7 +11,7 @@ public static class ProcessScan
         var found = new List<int>();
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
-            if (!int.TryParse(Path.GetFileName(dir), out var pid) || pid == Environment.ProcessId) continue;
+            if (!int.TryParse(Path.GetFileName(dir), out var pid) || pid == System.Environment.ProcessId) continue;
             try
             {
                 if (IsZombie(pid)) continue;
@@ -39,5 +39,17 @@ public static class ProcessScan
     {
         try { return File.ReadAllText($"/proc/{pid}/cmdline").TrimEnd('\0').Split('\0'); }
         catch (IOException) { return []; }
+    }
+
+    /// <summary>The process's environment, as it was when it started.</summary>
+    public static IReadOnlyDictionary<string, string> Environment(int pid)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var entry in File.ReadAllText($"/proc/{pid}/environ").Split('\0', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var eq = entry.IndexOf('=');
+            if (eq > 0) result[entry[..eq]] = entry[(eq + 1)..];
+        }
+        return result;
     }
 }

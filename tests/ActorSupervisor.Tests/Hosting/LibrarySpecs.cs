@@ -1,0 +1,144 @@
+using Akka.Actor;
+using Akka.Hosting;
+using ActorSupervisor.Actors;
+using ActorSupervisor.Daemons;
+using ActorSupervisor.Hosting;
+using ActorSupervisor.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace ActorSupervisor.Tests.Hosting;
+
+/// <summary>The library as .NET developers use it: several sessions in one ActorSystem, logging, watching.</summary>
+public sealed class LibrarySpecs : IDisposable
+{
+    private readonly TestProject _first = new();
+    private readonly TestProject _second = new();
+
+    private sealed class Second;
+
+    [Fact]
+    public async Task One_ActorSystem_runs_several_sessions_each_under_its_own_key()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddAkka("app", akka => akka
+            .WithDaemonSupervisor(_first.Config(), [_first.Daemon("a")])
+            .WithDaemonSupervisor<Second>(_second.Config(), [_second.Daemon("b")]));
+        using var host = builder.Build();
+        await host.StartAsync();
+
+        var first = host.Services.GetRequiredService<IRequiredActor<SessionSupervisorActor>>().ActorRef;
+        var second = host.Services.GetRequiredService<IRequiredActor<Second>>().ActorRef;
+        Assert.NotEqual(first, second);
+        var a = await WaitRunning(first, "a");
+        var b = await WaitRunning(second, "b");
+        Assert.Equal(_first.SessionId, a.OwnerId);
+        Assert.Equal(_second.SessionId, b.OwnerId);
+        Assert.IsType<DaemonNotFound>(await first.Ask<object>(new SupervisorQueries.GetDaemon("b"), TimeSpan.FromSeconds(5)));
+
+        await host.StopAsync();
+        await _first.AssertNothingLeftBehind();
+        await _second.AssertNothingLeftBehind();
+    }
+
+    [Fact]
+    public async Task The_supervision_log_reaches_ILogger_with_a_category_per_daemon_and_structured_properties()
+    {
+        var sink = new CapturingLoggers();
+        await using (var supervisor = Supervisor.New(_first.Config(c => c with { MaxRestarts = 1 }), loggers: sink))
+        {
+            var crashy = await supervisor.StartAsync(_first.Daemon("crashy", "--exit-after", "0"));
+            await WaitUntil(() => sink.Entries.Any(e => e.Category == "ActorSupervisor.Daemon.crashy" && e.Level == LogLevel.Warning));
+            var launched = sink.Entries.First(e => e.Category == "ActorSupervisor.Daemon.crashy" && e.Properties.ContainsKey("Pid"));
+            Assert.Equal("crashy", launched.Properties["Daemon"]);
+            Assert.Equal(_first.SessionId, launched.Properties["Session"]);
+            Assert.Equal(crashy.Pid, launched.Properties["Pid"]);
+            Assert.True(launched.Properties.ContainsKey("Generation"));
+            Assert.DoesNotContain(sink.Entries, e => e.Message.StartsWith('['));  // no Akka-style prefix inside messages
+        }
+        await _first.AssertNothingLeftBehind();
+    }
+
+    [Fact]
+    public async Task WatchAsync_yields_each_change_once_in_order()
+    {
+        await using var supervisor = Supervisor.New(_first.Config());
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var seen = new List<SupervisorEvents.DaemonStateChanged>();
+        var changes = supervisor.WatchAsync(cts.Token); // subscribed now, though read below
+        await supervisor.StartAsync(_first.Daemon("w"));
+        var watching = Task.Run(async () =>
+        {
+            await foreach (var change in changes)
+            {
+                seen.Add(change);
+                if (change.State == DaemonState.Stopped) break;
+            }
+        });
+        await supervisor.WaitUntilRunningAsync("w", TimeSpan.FromSeconds(30));
+        await supervisor.StopAsync("w");
+        await watching;
+
+        Assert.Equal([DaemonState.Starting, DaemonState.Running, DaemonState.Stopping, DaemonState.Stopped], seen.Select(e => e.State));
+        for (var i = 1; i < seen.Count; i++) Assert.Equal(seen[i - 1].State, seen[i].Previous);
+    }
+
+    private static async Task<ManagedDaemon> WaitRunning(IActorRef supervisor, string name)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            if (await supervisor.Ask<object>(new SupervisorQueries.GetDaemon(name), TimeSpan.FromSeconds(5)) is ManagedDaemon { State: DaemonState.Running } d)
+                return d;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException(name);
+            await Task.Delay(25);
+        }
+    }
+
+    private static async Task WaitUntil(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException();
+            await Task.Delay(25);
+        }
+    }
+
+    public void Dispose()
+    {
+        _first.Dispose();
+        _second.Dispose();
+    }
+
+    private sealed record Entry(string Category, LogLevel Level, string Message, IReadOnlyDictionary<string, object?> Properties);
+
+    private sealed class CapturingLoggers : ILoggerFactory, ILoggerProvider
+    {
+        private readonly List<Entry> _entries = [];
+
+        public IReadOnlyList<Entry> Entries
+        {
+            get { lock (_entries) return _entries.ToList(); }
+        }
+
+        public ILogger CreateLogger(string categoryName) => new Logger(categoryName, this);
+        public void AddProvider(ILoggerProvider provider) { }
+        public void Dispose() { }
+
+        private sealed class Logger(string category, CapturingLoggers owner) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+            public bool IsEnabled(LogLevel logLevel) => true;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                var properties = state is IEnumerable<KeyValuePair<string, object?>> pairs
+                    ? pairs.ToDictionary(p => p.Key, p => p.Value)
+                    : new Dictionary<string, object?>();
+                lock (owner._entries) owner._entries.Add(new Entry(category, logLevel, formatter(state, exception), properties));
+            }
+        }
+    }
+}
