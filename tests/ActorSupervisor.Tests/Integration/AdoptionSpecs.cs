@@ -162,6 +162,30 @@ public sealed class AdoptionSpecs : RealTimeSpecs
     }
 
     [Fact]
+    public async Task A_port_only_the_pid_file_of_another_sessions_live_orphan_records_is_not_handed_out()
+    {
+        // What a killed supervisor of another session leaves (its port claims die with it), or what NTM writes (it
+        // takes none): a live daemon whose PID file records a port it has not bound. Only the file says it is taken.
+        using var orphan = await Bystander.StartAsync(Project, "orphan");
+        var port = TestPorts.Unbound();
+        Project.Store.Write("api", new PidFileInfo
+        {
+            Pid = orphan.Pid, Port = port, OwnerId = "other-session", Command = TestDaemon.Path, Name = "api",
+            StartedAt = DateTimeOffset.UtcNow, ProcessStartTime = orphan.Identity.StartTime, ProcessGroup = orphan.Pid,
+        });
+
+        var ours = NewSupervisor();
+        var our = await ours.StartAsync(Project.HttpDaemon("api") with { DefaultPort = port });
+        Project.RememberPort(our.Port);
+
+        Assert.NotEqual(port, our.Port);
+        Assert.Equal(orphan.Pid, Assert.Single(await ours.ForeignAsync()).Pid);
+        await GracefulStop.StopAllAndShutdown(ours);
+        orphan.AssertNeverSignalled();
+        File.Delete(Project.Store.PathFor("api", "other-session"));
+    }
+
+    [Fact]
     public async Task Two_supervisors_of_one_session_racing_to_start_a_daemon_end_with_exactly_one_process()
     {
         var spec = Project.Daemon("solo");
