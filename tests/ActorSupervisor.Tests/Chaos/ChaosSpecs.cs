@@ -20,9 +20,11 @@ public sealed class ChaosSpecs(ITestOutputHelper output) : IDisposable
     private readonly List<UpProcess> _supervisors = [];
     private readonly List<string> _killLog = [];
 
+    // A generous grace: nothing here ignores SIGTERM, and the end checks each daemon went by SIGTERM alone, which
+    // twenty .NET processes stopping at once on a busy 2-core machine may not manage within 2 s.
     private UpProcess StartSupervisor(string specs) {
         var up = UpProcess.Start("--specs", specs, "--project-dir", _project.Dir, "--session", _project.SessionId,
-            "--backoff-min", "20ms", "--backoff-max", "200ms", "--max-restarts", "1000", "--health-interval", "500ms", "--stop-grace", "2s");
+            "--backoff-min", "20ms", "--backoff-max", "200ms", "--max-restarts", "1000", "--health-interval", "500ms", "--stop-grace", "10s");
         _supervisors.Add(up);
         return up;
     }

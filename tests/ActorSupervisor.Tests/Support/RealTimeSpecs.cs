@@ -16,7 +16,9 @@ public abstract class RealTimeSpecs : IAsyncLifetime
 
     protected Supervisor NewSupervisor(Func<SupervisorConfig, SupervisorConfig>? change = null)
     {
-        var supervisor = Supervisor.New(Project.Config(change));
+        // A generous grace unless the test sets its own: teardown checks every daemon went by SIGTERM alone, and on a
+        // busy 2-core machine a .NET daemon may take more than the usual 2 s to exit.
+        var supervisor = Supervisor.New(Project.Config(c => (change ?? (x => x))(c with { StopGrace = TimeSpan.FromSeconds(10) })));
         _supervisors.Add(supervisor);
         return supervisor;
     }
