@@ -140,6 +140,7 @@ public sealed class ChaosSpecs(ITestOutputHelper output) : IDisposable
 
         await AwaitAllRunningOnce(TimeSpan.FromSeconds(60));
         var lastPids = _project.Store.List().ToDictionary(e => e.Name, e => e.Info.Pid);
+        await _project.Signals.WaitForStart([.. lastPids.Values]); // a daemon restarted a moment ago may still be booting
         up.Signal(Native.SIGTERM);
         Assert.Equal(0, await up.WaitForExit(TimeSpan.FromSeconds(60)));
         var restartLines = _supervisors.Sum(x => x.Lines.Count(l => l.Contains("state=restarting")));

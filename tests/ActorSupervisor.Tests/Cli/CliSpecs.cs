@@ -330,6 +330,7 @@ public sealed class CliSpecs : IDisposable
         var worker = await up.WaitForState("worker", "running");
         _project.RememberPort(web.Port);
 
+        await _project.Signals.WaitForStart(web.Pid, worker.Pid);
         up.Signal(Native.SIGKILL);
         await up.WaitForExitAsync();
         Assert.True(ProcessScan.IsAlive(web.Pid) && ProcessScan.IsAlive(worker.Pid), "persistent daemons outlive their supervisor");
@@ -405,6 +406,7 @@ public sealed class CliSpecs : IDisposable
         var web = await up.WaitForState("web", "running");
         var worker = await up.WaitForState("worker", "running");
         _project.RememberPort(web.Port);
+        await _project.Signals.WaitForStart(web.Pid, worker.Pid);
 
         await StopUp(up, SIGHUP);
 
@@ -421,6 +423,7 @@ public sealed class CliSpecs : IDisposable
             "--stop-grace", "2s", .. Quick]);
         var stubborn = await up.WaitForState("stubborn", "running");
         var worker = await up.WaitForState("worker", "running");
+        await _project.Signals.WaitForStart(stubborn.Pid, worker.Pid);
 
         var clock = Stopwatch.StartNew();
         up.Signal(Native.SIGTERM);

@@ -46,6 +46,7 @@ public sealed class HostingSpecs : IDisposable
         // An Akka app can Ask<ManagedDaemon> directly.
         var asked = await supervisor.Ask<ManagedDaemon>(new SupervisorQueries.GetDaemon("api"), TimeSpan.FromSeconds(5));
         Assert.Equal(api.Pid, asked.Pid);
+        await _project.Signals.WaitForStart(api.Pid, worker.Pid);
 
         await host.StopAsync();
 
@@ -72,6 +73,7 @@ public sealed class HostingSpecs : IDisposable
             Assert.True(DateTime.UtcNow < deadline, "worker never ran");
             await Task.Delay(25);
         }
+        await _project.Signals.WaitForStart(worker.Pid);
 
         await host.StopAsync();
 

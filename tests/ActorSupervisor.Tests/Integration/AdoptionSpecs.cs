@@ -145,6 +145,7 @@ public sealed class AdoptionSpecs : RealTimeSpecs
         // Their daemon has its port in its PID file but does not listen on it (yet): only the PID file says it is taken.
         var their = await theirs.StartAsync(Project.Daemon("api", "--sleep-before-listen", "10m") with { PortFlag = "--port", NeedsPort = true });
         await WaitFor(theirs, "api", d => d.State == DaemonState.Running);
+        await Project.Signals.WaitForStart(their.Pid);
         Assert.True(their.Port > 0);
 
         var ours = NewSupervisor();

@@ -52,6 +52,7 @@ public sealed class SupervisorSpecs(Xunit.Abstractions.ITestOutputHelper output)
         KillExpected.Add("stubborn");
         await supervisor.StartAsync(Project.Daemon("stubborn", "--ignore-sigterm", "--spawn-grandchildren", "2"));
         var running = await WaitFor(supervisor, "stubborn", d => d.State == DaemonState.Running);
+        await Project.Signals.WaitForStart(running.Pid); // its handler ignores SIGTERM from here on
 
         var clock = Stopwatch.StartNew();
         var stopped = await supervisor.StopAsync("stubborn");

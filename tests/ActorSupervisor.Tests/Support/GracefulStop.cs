@@ -23,15 +23,26 @@ public static class GracefulStop
     {
         if (supervisor.System.WhenTerminated.IsCompleted) return;
         var before = await supervisor.StatusAsync();
+        // A daemon is judged only once its handlers are in place (it recorded its start): one signalled while the
+        // runtime still boots dies of SIGTERM's default action, as any process would. Running without a health check
+        // only means it has been up for the settle time.
+        var judged = new List<(string Name, ManagedDaemon Daemon, SignalRecord Record)>();
+        foreach (var (name, daemon) in before)
+        {
+            if (daemon.State != DaemonState.Running || daemon.Pid <= 0 || SignalRecord.Of(daemon.Spec) is not { } record) continue;
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (!record.EventsOf(daemon.Pid).Contains("start") && ProcessScan.IsAlive(daemon.Pid) && DateTime.UtcNow < deadline)
+                await Task.Delay(20);
+            if (record.EventsOf(daemon.Pid).Contains("start")) judged.Add((name, daemon, record));
+        }
         var final = await supervisor.StopAllAsync();
         foreach (var (name, daemon) in final)
             Assert.True(daemon.State is DaemonState.Stopped or DaemonState.Failed,
                 $"{name} ended {daemon.State.ToWord()} after StopAll");
 
-        foreach (var (name, daemon) in before)
+        // Only daemons that were up: one starting or restarting may be between processes, or mid-crash.
+        foreach (var (name, daemon, record) in judged)
         {
-            // Only daemons that were up: one starting or restarting may be between processes, or mid-crash.
-            if (daemon.State != DaemonState.Running || daemon.Pid <= 0 || SignalRecord.Of(daemon.Spec) is not { } record) continue;
             if (killExpected.Contains(name)) record.AssertKilled(daemon.Pid, name);
             else record.AssertExitedByItself(daemon.Pid, name);
         }

@@ -41,6 +41,15 @@ public sealed class SignalRecord(string path)
         }
     }
 
+    /// <summary>
+    /// Until each process has recorded its start, which it does once its signal handlers are in place: a daemon
+    /// signalled before that dies of the signal's default action, as any process would, and leaves no record.
+    /// </summary>
+    public async Task WaitForStart(params int[] pids)
+    {
+        foreach (var pid in pids) await WaitFor(pid, "start");
+    }
+
     /// <summary>Stopped by SIGTERM alone: it caught SIGTERM and then exited 0 by itself, so no SIGKILL was needed.</summary>
     public void AssertStoppedGracefully(int pid, string who)
     {
