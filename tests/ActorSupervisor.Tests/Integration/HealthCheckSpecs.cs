@@ -53,35 +53,37 @@ public sealed class HealthCheckSpecs : RealTimeSpecs
     public async Task A_running_daemon_whose_probe_times_out_threshold_times_in_a_row_is_restarted_naming_the_timeout()
     {
         var supervisor = NewSupervisor(c => c with { HealthInterval = TimeSpan.FromMilliseconds(100), ProbeTimeout = TimeSpan.FromMilliseconds(300) });
+        using var changes = StateChanges.Of(supervisor);
         // Answers two probes (so it runs), then holds every later one open without a byte.
         var first = await supervisor.StartAsync(Project.HttpDaemon("hung", "--hang-health-after", "2"));
-        await WaitFor(supervisor, "hung", d => d.State == DaemonState.Running && d.Pid == first.Pid);
 
-        var failed = await WaitFor(supervisor, "hung", d => d.LastFailure is not null);
+        var failed = await changes.WaitFor("hung", d => d.LastFailure is not null);
+        Assert.Contains(changes.For("hung"), d => d.State == DaemonState.Running && d.Pid == first.Pid);
 
         Assert.Equal("health check failed 3 times in a row", failed.LastFailure!.Reason);
         Assert.Contains("timed out after 300 ms", failed.LastFailure.ProbeError);
         await Until(() => !ProcessScan.IsAlive(first.Pid), "the failed run's process is still alive");
         Project.Signals.AssertStoppedGracefully(first.Pid, "the failed run"); // a live but unhealthy run is stopped, not killed
-        await WaitFor(supervisor, "hung", d => d.Restarts >= 1 && d.Pid > 0 && d.Pid != first.Pid);
+        await changes.WaitFor("hung", d => d.Restarts >= 1 && d.Pid > 0 && d.Pid != first.Pid);
     }
 
     [Fact]
     public async Task A_running_daemon_that_stops_listening_is_restarted_naming_the_refused_connection()
     {
         var supervisor = NewSupervisor(c => c with { HealthInterval = TimeSpan.FromMilliseconds(100) });
+        using var changes = StateChanges.Of(supervisor);
         // Answers two probes, then closes its listening socket but stays alive.
         var first = await supervisor.StartAsync(Project.HttpDaemon("deaf", "--close-listener-after", "2"));
-        await WaitFor(supervisor, "deaf", d => d.State == DaemonState.Running && d.Pid == first.Pid);
 
-        var failed = await WaitFor(supervisor, "deaf", d => d.LastFailure is not null);
+        var failed = await changes.WaitFor("deaf", d => d.LastFailure is not null);
+        Assert.Contains(changes.For("deaf"), d => d.State == DaemonState.Running && d.Pid == first.Pid);
 
         Assert.Equal("health check failed 3 times in a row", failed.LastFailure!.Reason);
         Assert.Contains("Connection refused", failed.LastFailure.ProbeError);
         Assert.Null(failed.LastFailure.ExitCode); // it did not exit: it was stopped for its health
         await Until(() => !ProcessScan.IsAlive(first.Pid), "the failed run's process is still alive");
         Project.Signals.AssertStoppedGracefully(first.Pid, "the failed run");
-        var second = await WaitFor(supervisor, "deaf", d => d.State == DaemonState.Running && d.Pid != first.Pid);
+        var second = await changes.WaitFor("deaf", d => d.Pid > 0 && d.Pid != first.Pid);
         Assert.Equal(first.Port, second.Port);
     }
 

@@ -42,8 +42,9 @@ public sealed class RestartSpecs : RealTimeSpecs
         // (design section 9: `restart: on-failure` / `never`) will change that per spec; then this spec pins `always`.
         var supervisor = NewSupervisor(c => c with { MaxRestarts = 2 });
         using var changes = StateChanges.Of(supervisor);
-        // Each run settles (300 ms) and runs, then exits 0 by itself.
-        await supervisor.StartAsync(Project.Daemon("oneshot", "--exit-after", "600ms", "--exit-code", "0"));
+        // Each run is healthy (so it runs) and exits 0 by itself on answering its second probe, which is sent only
+        // once the first healthy answer has been handled: no race between running and exiting.
+        await supervisor.StartAsync(Project.HttpDaemon("oneshot", "--exit-after-health-checks", "2", "--exit-code", "0"));
 
         var failed = await WaitFor(supervisor, "oneshot", d => d.State == DaemonState.Failed, seconds: 60);
 
@@ -54,7 +55,7 @@ public sealed class RestartSpecs : RealTimeSpecs
         Assert.Equal(3, launches.Count);
         foreach (var run in launches)
         {
-            // Each one ran (it had settled) before its clean exit was counted as a failure, and nobody signalled it.
+            // Each one ran before its clean exit was counted as a failure, and nobody signalled it.
             Assert.Equal(["start", "exit 0"], Project.Signals.EventsOf(run.Pid));
             Assert.Contains(changes.For("oneshot"), d => d.State == DaemonState.Running && d.Pid == run.Pid);
         }
