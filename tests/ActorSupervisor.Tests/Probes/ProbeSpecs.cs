@@ -110,6 +110,22 @@ public sealed class ProbeSpecs : IDisposable
         Assert.Contains("refused", result.Error);
     }
 
+    [Fact]
+    public async Task A_tcp_probe_is_healthy_when_something_listens_and_names_a_refusal_when_nothing_does()
+    {
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen();
+        Assert.Equal(ProbeResult.Ok, await TcpProbe.CheckAsync((IPEndPoint)listener.LocalEndPoint!, TimeSpan.FromSeconds(5)));
+
+        // Bound and kept, never listening: refused, and no parallel run can take the port meanwhile.
+        using var holder = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        holder.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var endpoint = (IPEndPoint)holder.LocalEndPoint!;
+        var refused = await TcpProbe.CheckAsync(endpoint, TimeSpan.FromSeconds(5));
+        Assert.Equal($"TCP connect to {endpoint} failed: connection refused", refused.Error);
+    }
+
     private Task<ProbeResult> Run(TimeSpan timeout, params string[] argv) =>
         CommandProbe.CheckAsync(argv, _project.Dir, [new(TestProject.TagVariable, _project.Tag)], timeout);
 
