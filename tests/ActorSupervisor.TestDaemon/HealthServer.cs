@@ -12,6 +12,7 @@ namespace ActorSupervisor.TestDaemon;
 internal sealed class HealthServer(Options options, long startTimestamp, Action<int> onHealthLimitReached)
 {
     private int _healthRequests;
+    private volatile bool _closed;
     private readonly TcpListener _listener = new(IPAddress.Loopback, options.Port ?? 0);
 
     public int Start()
@@ -35,8 +36,13 @@ internal sealed class HealthServer(Options options, long startTimestamp, Action<
             {
                 return;
             }
+            catch (InvalidOperationException) when (_closed)
+            {
+                return;
+            }
             catch (SocketException)
             {
+                if (_closed) return;
                 continue;
             }
             _ = Task.Run(() => ServeAsync(socket));
@@ -60,6 +66,8 @@ internal sealed class HealthServer(Options options, long startTimestamp, Action<
             {
                 string? requestLine = await reader.ReadLineAsync().ConfigureAwait(false);
                 if (requestLine is null) return;
+                // Past --close-listener-after, no connection serves another request.
+                if (_closed) return;
                 // RFC 9112 asks servers to tolerate stray empty lines before a request line.
                 if (requestLine.Length == 0) continue;
 
@@ -128,7 +136,8 @@ internal sealed class HealthServer(Options options, long startTimestamp, Action<
                 {
                     await WriteAsync(stream, 405, "Method Not Allowed", "method not allowed", keepAlive, headOnly);
                 }
-                else if (options.HangHealth)
+                else if (options.HangHealth
+                         || (options.HangHealthAfter is { } hangAfter && Volatile.Read(ref _healthRequests) >= hangAfter))
                 {
                     // Hold the connection open without a byte in reply, until the prober gives up and closes it.
                     var sink = new char[1024];
@@ -140,9 +149,20 @@ internal sealed class HealthServer(Options options, long startTimestamp, Action<
                     // Counted before answering: probes racing the exit must not get an answer past the limit.
                     int n = Interlocked.Increment(ref _healthRequests);
                     if (n > options.ExitAfterHealthChecks) return;
-                    bool healthy = IsHealthy;
+                    bool healthy = IsHealthy && !(options.UnhealthyEvery is { } every && n % every == 0);
+                    bool closing = n == options.CloseListenerAfter;
+                    if (closing)
+                    {
+                        // From now on a connection is refused; this one closes after the answer, so no pooled
+                        // keep-alive connection lets a prober go on past the listener.
+                        _closed = true;
+                        _listener.Stop();
+                        keepAlive = false;
+                    }
                     await WriteAsync(stream, healthy ? 200 : 503, healthy ? "OK" : "Service Unavailable",
                         healthy ? "ok" : "unhealthy", keepAlive, headOnly);
+                    if (!healthy) Console.WriteLine($"testdaemon: health check {n} answered 503");
+                    if (closing) Console.WriteLine($"testdaemon: stopped listening after {n} health checks");
                     if (n == options.ExitAfterHealthChecks) onHealthLimitReached(n);
                 }
 

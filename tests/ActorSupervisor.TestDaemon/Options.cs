@@ -24,13 +24,28 @@ internal sealed class Options
     public int? ExitAfterHealthChecks { get; private set; }
     public TimeSpan SleepBeforeListen { get; private set; }
     public bool Grandchild { get; private set; }
-    public bool Setsid { get; private set; }
-    public string? RecordSignalsFile { get; private set; }
     public int Daemonize { get; private set; }
 
     /// <summary>The arguments a daemonized copy runs with: these, without the daemonizing flag.</summary>
     public IReadOnlyList<string> Rest { get; private set; } = [];
 
+    /// <summary>Appends "&lt;pid&gt; &lt;event&gt;" lines (start, each signal caught, exit N) to this file.</summary>
+    public string? RecordSignals { get; private set; }
+
+    /// <summary>Lead a new session and process group, as a daemon does (for bystanders started with Process.Start).</summary>
+    public bool Setsid { get; private set; }
+
+    /// <summary>Answer every Nth health check with 503 (the others 200): intermittent failures.</summary>
+    public int? UnhealthyEvery { get; private set; }
+
+    /// <summary>Answer this many health checks, then hang on every later one (probe timeouts).</summary>
+    public int? HangHealthAfter { get; private set; }
+
+    /// <summary>Answer this many health checks, then stop listening while staying alive (connections refused).</summary>
+    public int? CloseListenerAfter { get; private set; }
+
+    /// <summary>Write one line of about 100 bytes to stdout at this interval (a log that grows while running).</summary>
+    public TimeSpan? LogEvery { get; private set; }
     /// <summary>Answer an MCP JSON-RPC "initialize" POSTed to / (as cm does), with a result, or with an error.</summary>
     public bool Mcp { get; private set; }
     public bool McpError { get; private set; }
@@ -42,6 +57,9 @@ internal sealed class Options
         ["FPE"] = 8, ["KILL"] = 9, ["USR1"] = 10, ["SEGV"] = 11, ["USR2"] = 12, ["PIPE"] = 13,
         ["ALRM"] = 14, ["TERM"] = 15,
     };
+
+    /// <summary>Set in a test daemon's environment, it turns on --record-signals for that file.</summary>
+    public const string RecordSignalsVariable = "TESTDAEMON_RECORD_SIGNALS";
 
     /// <summary>
     /// Run as "cm" or "am" (a link named so), the test daemon fakes NTM's daemons with their real command lines:
@@ -59,10 +77,10 @@ internal sealed class Options
         return args;
     }
 
-    public static Options Parse(string[] args, string? portFromEnvironment)
+    public static Options Parse(string[] args, string? portFromEnvironment, string? recordFromEnvironment = null)
     {
         args = AsFake(args);
-        var o = new Options();
+        var o = new Options { RecordSignals = string.IsNullOrEmpty(recordFromEnvironment) ? null : recordFromEnvironment };
         for (int i = 0; i < args.Length; i++)
         {
             string arg = args[i];
@@ -110,8 +128,12 @@ internal sealed class Options
                 case "--exit-after-health-checks": o.ExitAfterHealthChecks = ParseInt(name, Value(), 1); break;
                 case "--sleep-before-listen": o.SleepBeforeListen = ParseDuration(name, Value()); break;
                 case "--grandchild": o.Grandchild = Switch(); break;
+                case "--record-signals": o.RecordSignals = Value(); break;
                 case "--setsid": o.Setsid = Switch(); break;
-                case "--record-signals": o.RecordSignalsFile = Value(); break;
+                case "--unhealthy-every": o.UnhealthyEvery = ParseInt(name, Value(), 1); break;
+                case "--hang-health-after": o.HangHealthAfter = ParseInt(name, Value(), 0); break;
+                case "--close-listener-after": o.CloseListenerAfter = ParseInt(name, Value(), 1); break;
+                case "--log-every": o.LogEvery = ParseDuration(name, Value()); break;
                 case "--daemonize": o.Daemonize = ParseInt(name, Value(), 1); break;
                 case "--mcp": o.Mcp = Switch(); break;
                 case "--mcp-error": o.McpError = o.Mcp = Switch(); break;

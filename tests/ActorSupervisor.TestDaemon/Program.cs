@@ -15,6 +15,7 @@ internal static class Program
     // Disposing (or collecting) a registration restores the default signal behaviour, so they live as long as the process.
     private static PosixSignalRegistration? _sigterm;
     private static PosixSignalRegistration? _sigint;
+    private static SignalRecorder? _recorder;
 
     [DllImport("libc", SetLastError = true)]
     private static extern int kill(int pid, int sig);
@@ -22,13 +23,13 @@ internal static class Program
     [DllImport("libc", SetLastError = true)]
     private static extern nint signal(int sig, nint handler);
 
-    private const nint SigDfl = 0;
-
     [DllImport("libc", SetLastError = true)]
     private static extern int setsid();
 
+    private const nint SigDfl = 0;
+
+
     // Kept alive for the life of the process, like the SIGTERM/SIGINT registrations.
-    private static readonly List<PosixSignalRegistration> Recorders = [];
 
     private static int Main(string[] args)
     {
@@ -36,7 +37,8 @@ internal static class Program
         Options options;
         try
         {
-            options = Options.Parse(args, Environment.GetEnvironmentVariable("PORT"));
+            options = Options.Parse(args, Environment.GetEnvironmentVariable("PORT"),
+                Environment.GetEnvironmentVariable(Options.RecordSignalsVariable));
         }
         catch (UsageException e)
         {
@@ -44,12 +46,18 @@ internal static class Program
             return 2;
         }
 
-        // A bystander leads its own session and group, so that only a signal aimed at it (or at its group) reaches it.
-        if (options.Setsid) setsid();
+        if (options.Setsid && setsid() < 0)
+        {
+            Console.Error.WriteLine($"testdaemon: setsid failed (errno {Marshal.GetLastPInvokeError()})");
+            return 2;
+        }
+        // Grandchildren inherit the environment but not the record: only the daemon itself speaks for its pid.
+        if (options.RecordSignals is { } record && !options.Grandchild) _recorder = new SignalRecorder(record);
 
         // Signals first: a test may signal as soon as the pid file appears, and must see the configured behaviour.
-        if (options.RecordSignalsFile is { } record) RecordSignals(record);
-        else RegisterSignals(options.IgnoreSigterm, quiet: options.Grandchild);
+        RegisterSignals(options.IgnoreSigterm, quiet: options.Grandchild);
+        _recorder?.RecordOtherSignals();
+        _recorder?.Write("start");
 
         // Daemonizing as a C daemon does (fork, setsid, [fork,] parent exits 0): the copy leads a new session.
         if (options.Daemonize > 0)
@@ -72,38 +80,30 @@ internal static class Program
         if (options.ExitAfter is { } exitAfter)
             _ = AfterAsync(exitAfter, () => Terminate(options, $"exit-after {exitAfter.TotalSeconds}s elapsed"));
 
+        if (options.LogEvery is { } every) _ = ChatterAsync(every);
+
         if (options.Port is not null) _ = ListenAsync(options, startTimestamp);
         else if (options.ReadyFile is not null) WriteFileAtomically(options.ReadyFile, "0");
 
-        return Exit.Task.GetAwaiter().GetResult();
+        int code = Exit.Task.GetAwaiter().GetResult();
+        _recorder?.Write($"exit {code}");
+        return code;
+    }
+
+    private static async Task ChatterAsync(TimeSpan every)
+    {
+        const string padding = "the quick brown fox jumps over the lazy dog, the quick brown fox jumps over the lazy dog";
+        for (long i = 1; ; i++)
+        {
+            await Task.Delay(every);
+            Console.WriteLine($"tick {i} {padding}");
+        }
     }
 
     /// <summary>
     /// Appends the name of every catchable signal received to <paramref name="file"/>, and otherwise ignores it: a
     /// bystander proves it was never signalled by an empty file (SIGKILL cannot be caught; it shows as the bystander gone).
     /// </summary>
-    private static void RecordSignals(string file)
-    {
-        foreach (var (name, number) in new[] { ("TERM", 15), ("INT", 2), ("HUP", 1), ("QUIT", 3), ("USR1", 10), ("USR2", 12), ("CONT", 18) })
-        {
-            Recorders.Add(PosixSignalRegistration.Create((PosixSignal)PosixSignalNumber(number), ctx =>
-            {
-                ctx.Cancel = true;
-                lock (Recorders) File.AppendAllText(file, $"SIG{name}\n");
-            }));
-        }
-    }
-
-    // PosixSignal's named members are negative abstractions; a raw positive value is the signal number itself.
-    private static int PosixSignalNumber(int number) => number switch
-    {
-        15 => (int)PosixSignal.SIGTERM,
-        2 => (int)PosixSignal.SIGINT,
-        1 => (int)PosixSignal.SIGHUP,
-        3 => (int)PosixSignal.SIGQUIT,
-        18 => -6, // PosixSignal.SIGCONT, which the analyzer flags as unsupported on Windows
-        _ => number,
-    };
 
     private static void SpawnCopy(IEnumerable<string> args)
     {
@@ -123,6 +123,7 @@ internal static class Program
         _sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx =>
         {
             ctx.Cancel = true;
+            _recorder?.Write("SIGTERM");
             if (ignoreSigterm)
             {
                 if (!quiet) Console.WriteLine("testdaemon: SIGTERM ignored");
@@ -134,6 +135,7 @@ internal static class Program
         _sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx =>
         {
             ctx.Cancel = true;
+            _recorder?.Write("SIGINT");
             if (!quiet) Console.WriteLine("testdaemon: SIGINT, exiting");
             Exit.TrySetResult(0);
         });

@@ -147,6 +147,20 @@ public sealed partial record StateLine(string Daemon, string State, int Pid, int
             m.Groups["reason"].Success ? m.Groups["reason"].Value : null);
     }
 
+    /// <summary>A quoted value as it was before LogLine.Quote escaped it (\" \\ \n \r \t \uXXXX).</summary>
+    public static string Unescape(string quoted) =>
+        EscapeSequence().Replace(quoted, m => m.Groups[1].Value switch
+        {
+            "n" => "\n",
+            "r" => "\r",
+            "t" => "\t",
+            var u when u.Length == 5 => ((char)Convert.ToInt32(u[1..], 16)).ToString(),
+            var c => c,
+        });
+
+    [GeneratedRegex("""\\(u[0-9a-f]{4}|.)""")]
+    private static partial Regex EscapeSequence();
+
     /// <summary>True for every line `up` may print on a non-terminal stdout.</summary>
     public static bool IsContractLine(string line) =>
         Pattern().IsMatch(line) || SupervisorUp().IsMatch(line) || SupervisorStopped().IsMatch(line);

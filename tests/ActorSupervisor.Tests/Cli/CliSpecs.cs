@@ -16,6 +16,7 @@ namespace ActorSupervisor.Tests.Cli;
 /// </summary>
 public sealed class CliSpecs : IDisposable
 {
+    private const int SIGHUP = 1;
     private const int SIGINT = 2;
 
     // Fast enough that a test sees health and restarts within a second or two.
@@ -23,7 +24,6 @@ public sealed class CliSpecs : IDisposable
 
     private readonly TestProject _project = new();
     private readonly List<CliProcess> _clis = [];
-    private readonly List<Process> _bystanders = [];
 
     private CliProcess Up(params string[] args)
     {
@@ -45,13 +45,27 @@ public sealed class CliSpecs : IDisposable
 
     private bool StateDirExists => Directory.Exists(Path.Combine(_project.Dir, ".ntm"));
 
-    /// <summary>Signals `up`, expects exit 0, and checks its stdout kept to the fixed line format to the end.</summary>
-    private static async Task StopUp(CliProcess up, int signal, int expectedExit = 0)
+    /// <summary>
+    /// Signals `up`, expects exit 0, checks its stdout kept to the fixed line format to the end, and that every test
+    /// daemon it ran exited by itself (after SIGTERM, with code 0): none needed SIGKILL.
+    /// </summary>
+    private async Task StopUp(CliProcess up, int signal, int expectedExit = 0)
     {
         up.Signal(signal);
         Assert.Equal(expectedExit, await up.WaitForExitAsync());
+        AssertUpOutputKeptItsFormat(up);
+        AssertNoDaemonNeededSigkill();
+    }
+
+    private static void AssertUpOutputKeptItsFormat(CliProcess up)
+    {
         Assert.All(up.Stdout, line => Assert.True(StateLine.IsContractLine(line), $"not in the fixed format: {line}"));
         Assert.Matches(StateLine.SupervisorStopped(), up.Stdout[^1]);
+    }
+
+    private void AssertNoDaemonNeededSigkill(params int[] except)
+    {
+        foreach (var pid in _project.Signals.Started.Except(except)) _project.Signals.AssertExitedByItself(pid, $"daemon pid {pid}");
     }
 
     private static async Task WaitUntil(Func<bool> condition, string what)
@@ -167,13 +181,15 @@ public sealed class CliSpecs : IDisposable
     [Fact]
     public async Task A_daemon_that_cannot_start_is_reported_while_the_others_run_and_up_exits_1_at_the_end()
     {
-        var missing = _project.Daemon("ghost") with { Command = Path.Combine(_project.Dir, "no-such-daemon") };
+        // Quotes, a backslash and a tab in the reason: the state line must still parse, and give the text back.
+        var command = Path.Combine(_project.Dir, "no \"such\" \\ daemon\tx");
+        var missing = _project.Daemon("ghost") with { Command = command };
         var up = Up(["--specs", JsonSpecs(_project.HttpDaemon("web"), missing), .. Quick]);
 
         var web = await up.WaitForState("web", "running");
         _project.RememberPort(web.Port);
         var ghost = await up.WaitForState("ghost", "failed");
-        Assert.Contains("no-such-daemon", ghost.Reason);
+        Assert.Contains($"'{command}'", StateLine.Unescape(ghost.Reason!));
         Assert.Contains(up.Stderr, l => l.Contains("ghost did not start"));
 
         await StopUp(up, Native.SIGTERM, expectedExit: 1);
@@ -304,7 +320,8 @@ public sealed class CliSpecs : IDisposable
         }
         Assert.True(ProcessScan.IsAlive(web.Pid));
         Assert.Single(_project.Store.List());
-        Assert.DoesNotContain(up.States, s => s.State is "restarting" or "stopping"); // never signalled
+        Assert.DoesNotContain(up.States, s => s.State is "restarting" or "stopping");
+        Assert.Equal(["start"], _project.Signals.EventsOf(web.Pid)); // never signalled
 
         await StopUp(up, Native.SIGTERM);
         await _project.AssertNothingLeftBehind();
@@ -318,6 +335,7 @@ public sealed class CliSpecs : IDisposable
         var worker = await up.WaitForState("worker", "running");
         _project.RememberPort(web.Port);
 
+        await _project.Signals.WaitForStart(web.Pid, worker.Pid);
         up.Signal(Native.SIGKILL);
         await up.WaitForExitAsync();
         Assert.True(ProcessScan.IsAlive(web.Pid) && ProcessScan.IsAlive(worker.Pid), "persistent daemons outlive their supervisor");
@@ -334,28 +352,26 @@ public sealed class CliSpecs : IDisposable
         Assert.Contains($"web (session {_project.SessionId}, pid {web.Pid}): stopped", stop.Out);
         Assert.Contains($"worker (session {_project.SessionId}, pid {worker.Pid}): stopped", stop.Out);
         Assert.False(ProcessScan.IsAlive(web.Pid) || ProcessScan.IsAlive(worker.Pid));
+        _project.Signals.AssertStoppedGracefully(web.Pid, "web");
+        _project.Signals.AssertStoppedGracefully(worker.Pid, "worker");
         await _project.AssertNothingLeftBehind(); // also the lock files the killed supervisor left
     }
 
     [Fact]
     public async Task Stop_on_a_stale_pid_file_whose_pid_was_reused_never_signals_that_process()
     {
-        var bystander = Process.Start(new ProcessStartInfo("sleep", "30")
-        {
-            UseShellExecute = false,
-            Environment = { [TestProject.TagVariable] = _project.Tag },
-        })!;
-        _bystanders.Add(bystander);
-        var identity = ProcessIdentity.Of(bystander.Id)!.Value;
+        // It leads its own group, as the file claims, and records every signal it gets.
+        using var bystander = await Bystander.StartAsync(_project);
+        var identity = bystander.Identity;
         var dead = await DeadPid();
         // Ours, but with a start time that is not the bystander's: the PID was reused.
         _project.Store.Write("ghost", new PidFileInfo
         {
-            Pid = bystander.Id, OwnerId = _project.SessionId, Command = TestDaemon.Path, Name = "ghost", StartedAt = DateTimeOffset.UtcNow,
-            ProcessStartTime = identity.StartTime + 12345, ProcessGroup = bystander.Id, SupervisorPid = dead, SupervisorStartTime = 1,
+            Pid = bystander.Pid, OwnerId = _project.SessionId, Command = TestDaemon.Path, Name = "ghost", StartedAt = DateTimeOffset.UtcNow,
+            ProcessStartTime = identity.StartTime + 12345, ProcessGroup = bystander.Pid, SupervisorPid = dead, SupervisorStartTime = 1,
         });
         // NTM's kind, without a start time: the command line does not match, so the PID is not believed either.
-        _project.Store.Write("ntm", new PidFileInfo { Pid = bystander.Id, OwnerId = "ntm-session", Command = "cm", StartedAt = DateTimeOffset.UtcNow });
+        _project.Store.Write("ntm", new PidFileInfo { Pid = bystander.Pid, OwnerId = "ntm-session", Command = "cm", StartedAt = DateTimeOffset.UtcNow });
 
         var named = await Run("stop", "ghost", "--project-dir", _project.Dir);
         var all = await Run("stop", "--all", "--project-dir", _project.Dir);
@@ -366,12 +382,10 @@ public sealed class CliSpecs : IDisposable
         Assert.True(all.ExitCode == 0, all.ToString());
         Assert.Contains("ntm (session ntm-session", all.Out);
         Assert.Contains("stale", all.Out);
-        Assert.False(bystander.HasExited);
-        Assert.True(ProcessScan.IsAlive(bystander.Id));
+        bystander.AssertNeverSignalled();
         Assert.Empty(_project.PidFiles());
 
-        bystander.Kill();
-        await bystander.WaitForExitAsync();
+        bystander.Dispose();
         await _project.AssertNothingLeftBehind();
     }
 
@@ -391,6 +405,71 @@ public sealed class CliSpecs : IDisposable
     }
 
     [Fact]
+    public async Task SIGHUP_stops_every_daemon_gracefully_and_up_exits_0()
+    {
+        var up = Up(["--specs", JsonSpecs(_project.HttpDaemon("web"), _project.Daemon("worker")), .. Quick]);
+        var web = await up.WaitForState("web", "running");
+        var worker = await up.WaitForState("worker", "running");
+        _project.RememberPort(web.Port);
+        await _project.Signals.WaitForStart(web.Pid, worker.Pid);
+
+        await StopUp(up, SIGHUP);
+
+        Assert.Contains(up.Stderr, l => l.Contains("SIGHUP: stopping every daemon"));
+        _project.Signals.AssertStoppedGracefully(web.Pid, "web");
+        _project.Signals.AssertStoppedGracefully(worker.Pid, "worker");
+        await _project.AssertNothingLeftBehind();
+    }
+
+    [Fact]
+    public async Task A_second_signal_while_stopping_neither_cuts_the_stop_short_nor_ends_up_before_its_daemons()
+    {
+        var up = Up(["--specs", JsonSpecs(_project.Daemon("stubborn", "--ignore-sigterm"), _project.Daemon("worker")),
+            "--stop-grace", "2s", .. Quick]);
+        var stubborn = await up.WaitForState("stubborn", "running");
+        var worker = await up.WaitForState("worker", "running");
+        await _project.Signals.WaitForStart(stubborn.Pid, worker.Pid);
+
+        var clock = Stopwatch.StartNew();
+        up.Signal(Native.SIGTERM);
+        await up.WaitForState("stubborn", "stopping");
+        // The impatient operator: Ctrl+C, another SIGTERM, a closed terminal, while the stubborn daemon's grace runs.
+        up.Signal(SIGINT);
+        up.Signal(Native.SIGTERM);
+        up.Signal(SIGHUP);
+
+        Assert.Equal(0, await up.WaitForExitAsync());
+        clock.Stop();
+        AssertUpOutputKeptItsFormat(up);
+        Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(1.9), $"up exited {clock.ElapsedMilliseconds} ms after SIGTERM, inside the 2 s grace");
+        Assert.Single(up.Stderr, l => l.Contains("stopping every daemon"));
+        Assert.Contains(up.States, s => s is { Daemon: "stubborn", State: "stopped" });
+        Assert.Contains(up.States, s => s is { Daemon: "worker", State: "stopped" });
+        _project.Signals.AssertStoppedGracefully(worker.Pid, "worker");
+        Assert.Equal(["start", "SIGTERM"], _project.Signals.EventsOf(stubborn.Pid)); // one SIGTERM, then the grace, then SIGKILL
+        AssertNoDaemonNeededSigkill(except: stubborn.Pid);
+        await _project.AssertNothingLeftBehind();
+    }
+
+    [Fact]
+    public async Task Status_json_on_a_project_without_daemons_prints_an_empty_array_and_creates_nothing()
+    {
+        var json = await Run("status", "--json", "--project-dir", _project.Dir);
+        var table = await Run("status", "--project-dir", _project.Dir);
+
+        Assert.True(json.ExitCode == 0, json.ToString());
+        using (var document = JsonDocument.Parse(json.Out))
+        {
+            Assert.Equal(JsonValueKind.Array, document.RootElement.ValueKind);
+            Assert.Equal(0, document.RootElement.GetArrayLength());
+        }
+        Assert.Empty(json.Stderr);
+        Assert.True(table.ExitCode == 0, table.ToString());
+        Assert.Contains("no daemons", table.Out);
+        Assert.False(StateDirExists, "status must not create .ntm");
+    }
+
+    [Fact]
     public void The_example_spec_files_in_the_hocon_folder_are_valid_and_describe_the_demo()
     {
         foreach (var file in new[] { "demo.conf", "example-specs.json" })
@@ -404,12 +483,6 @@ public sealed class CliSpecs : IDisposable
     public void Dispose()
     {
         foreach (var cli in _clis) cli.Dispose();
-        foreach (var bystander in _bystanders)
-        {
-            try { if (!bystander.HasExited) bystander.Kill(); }
-            catch (InvalidOperationException) { }
-            bystander.Dispose();
-        }
         _project.Dispose();
     }
 }

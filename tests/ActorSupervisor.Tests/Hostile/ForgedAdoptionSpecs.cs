@@ -16,7 +16,7 @@ public sealed class ForgedAdoptionSpecs(ITestOutputHelper output) : IAsyncLifeti
 {
     private readonly TestProject _project = new();
     private readonly List<Supervisor> _supervisors = [];
-    private readonly List<Bystander> _bystanders = [];
+    private readonly List<TargetProcess> _bystanders = [];
     private readonly List<DaemonProcess> _orphans = [];
 
     private Supervisor NewSupervisor(string? session = null)
@@ -26,15 +26,15 @@ public sealed class ForgedAdoptionSpecs(ITestOutputHelper output) : IAsyncLifeti
         return supervisor;
     }
 
-    private async Task<Bystander> NewBystander()
+    private async Task<TargetProcess> NewBystander()
     {
-        var b = await Bystander.StartAsync(_project.Tag);
+        var b = await TargetProcess.StartAsync(_project.Tag);
         _bystanders.Add(b);
         return b;
     }
 
     /// <summary>What a forger writes to pass <paramref name="target"/> off as this session's <paramref name="spec"/>, supervisor dead.</summary>
-    private PidFileInfo Forged(Bystander target, DaemonSpec spec)
+    private PidFileInfo Forged(TargetProcess target, DaemonSpec spec)
     {
         var dead = Orphans.DeadProcess();
         return new PidFileInfo

@@ -27,7 +27,7 @@ public sealed class PidFileFuzzSpecs(ITestOutputHelper output) : IAsyncLifetime
     private static readonly string[] SpecNames = ["web", "a-b"];
 
     private readonly TestProject _project = new(Session);
-    private readonly List<Bystander> _bystanders = [];
+    private readonly List<TargetProcess> _bystanders = [];
     private string Victim => Path.Combine(_project.Dir, "victim.txt");
     private const string VictimText = "victim\n";
     private PidFileStore? _store;
@@ -213,7 +213,7 @@ public sealed class PidFileFuzzSpecs(ITestOutputHelper output) : IAsyncLifetime
     }
 
     /// <summary>Would this file describe the bystander exactly (then it would be its daemon, by any sane rule)?</summary>
-    private static bool IsPerfect(JsonObject json, Bystander target, bool ntm)
+    private static bool IsPerfect(JsonObject json, TargetProcess target, bool ntm)
     {
         if ((int)json["pid"]! != target.Pid || json["launch_id"] is not null) return false;
         var cmdline = ProcFs.CommandLine(target.Pid) ?? [];
@@ -377,7 +377,7 @@ public sealed class PidFileFuzzSpecs(ITestOutputHelper output) : IAsyncLifetime
     {
         await File.WriteAllTextAsync(Victim, VictimText);
         _deadPid = Orphans.DeadProcess().Pid;
-        _bystanders.AddRange(await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Bystander.StartAsync(_project.Tag))));
+        _bystanders.AddRange(await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => TargetProcess.StartAsync(_project.Tag))));
         Store.EnsureDirectories();
     }
 

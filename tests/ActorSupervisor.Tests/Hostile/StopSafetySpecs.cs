@@ -15,13 +15,13 @@ namespace ActorSupervisor.Tests.Hostile;
 public sealed class StopSafetySpecs(ITestOutputHelper output) : IAsyncLifetime
 {
     private readonly TestProject _project = new();
-    private readonly List<Bystander> _bystanders = [];
+    private readonly List<TargetProcess> _bystanders = [];
 
     private PidFileStore Store => _project.Store;
 
-    private async Task<Bystander> NewBystander()
+    private async Task<TargetProcess> NewBystander()
     {
-        var b = await Bystander.StartAsync(_project.Tag);
+        var b = await TargetProcess.StartAsync(_project.Tag);
         _bystanders.Add(b);
         return b;
     }

@@ -46,11 +46,14 @@ public sealed class HostingSpecs : IDisposable
         // An Akka app can Ask<ManagedDaemon> directly.
         var asked = await supervisor.Ask<ManagedDaemon>(new SupervisorQueries.GetDaemon("api"), TimeSpan.FromSeconds(5));
         Assert.Equal(api.Pid, asked.Pid);
+        await _project.Signals.WaitForStart(api.Pid, worker.Pid);
 
         await host.StopAsync();
 
         Assert.False(ProcessScan.IsAlive(api.Pid));
         Assert.False(ProcessScan.IsAlive(worker.Pid));
+        _project.Signals.AssertStoppedGracefully(api.Pid, "api"); // CoordinatedShutdown stopped them, not PostStop's SIGKILL
+        _project.Signals.AssertStoppedGracefully(worker.Pid, "worker");
         await _project.AssertNothingLeftBehind();
     }
 
@@ -70,10 +73,12 @@ public sealed class HostingSpecs : IDisposable
             Assert.True(DateTime.UtcNow < deadline, "worker never ran");
             await Task.Delay(25);
         }
+        await _project.Signals.WaitForStart(worker.Pid);
 
         await host.StopAsync();
 
         Assert.False(ProcessScan.IsAlive(worker.Pid));
+        _project.Signals.AssertStoppedGracefully(worker.Pid, "worker");
         await _project.AssertNothingLeftBehind();
     }
 

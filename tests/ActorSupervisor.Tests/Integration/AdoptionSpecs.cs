@@ -1,25 +1,15 @@
 using System.Diagnostics;
 using ActorSupervisor.Daemons;
 using ActorSupervisor.PidFiles;
-using ActorSupervisor.Ports;
 using ActorSupervisor.Processes;
 using ActorSupervisor.Tests.Support;
 
 namespace ActorSupervisor.Tests.Integration;
 
 /// <summary>PID files as a contract between supervisors: adopt our own, drop stale ones, never touch anyone else's.</summary>
-public sealed class AdoptionSpecs : IAsyncLifetime
+public sealed class AdoptionSpecs : RealTimeSpecs
 {
-    private readonly TestProject _project = new();
-    private readonly List<Supervisor> _supervisors = [];
     private readonly List<DaemonProcess> _orphans = [];
-
-    private Supervisor NewSupervisor(string? session = null)
-    {
-        var supervisor = Supervisor.New(_project.Config(c => c with { SessionId = session ?? c.SessionId }));
-        _supervisors.Add(supervisor);
-        return supervisor;
-    }
 
     /// <summary>The identity of a process that existed and is now gone: a supervisor that died.</summary>
     private static ProcessIdentity DeadProcess()
@@ -31,48 +21,41 @@ public sealed class AdoptionSpecs : IAsyncLifetime
         return identity;
     }
 
-    /// <summary>What a supervisor killed with SIGKILL leaves: a running daemon and its PID file naming a dead owner.</summary>
-    private DaemonProcess LeaveOrphan(DaemonSpec spec, int port, ProcessIdentity? identityOverride = null)
+    /// <summary>
+    /// What a supervisor killed with SIGKILL leaves: a running daemon and its PID file naming a dead owner. The daemon
+    /// binds a port of its own choosing (port 0) and keeps it, so no parallel run can take it in between.
+    /// </summary>
+    private async Task<(DaemonProcess Process, int Port)> LeaveOrphan(DaemonSpec spec)
     {
-        var store = _project.Store;
+        var store = Project.Store;
         store.EnsureDirectories();
+        var ready = Path.Combine(Project.Dir, $"{spec.Name}.ready");
         var process = DaemonProcess.Launch(new LaunchRequest
         {
-            Argv = spec.Argv(port),
-            WorkDir = _project.Dir,
-            LogPath = store.LogPathFor(spec.Name, _project.SessionId),
-            Environment = [new(TestProject.TagVariable, _project.Tag), new("PORT", port.ToString())],
+            Argv = [spec.Command, "--port", "0", "--ready-file", ready],
+            WorkDir = Project.Dir,
+            LogPath = store.LogPathFor(spec.Name, Project.SessionId),
+            Environment = [new(TestProject.TagVariable, Project.Tag), new(SignalRecord.Variable, Project.Signals.Path)],
         });
         _orphans.Add(process);
+        await Until(() => File.Exists(ready), "the orphan never listened");
+        var port = int.Parse(File.ReadAllText(ready));
         var dead = DeadProcess();
         store.Write(spec.Name, new PidFileInfo
         {
-            Pid = process.Pid, Port = port, OwnerId = _project.SessionId, Command = spec.Command, StartedAt = process.StartedAt,
-            Name = spec.Name, ProcessStartTime = (identityOverride ?? process.Identity).StartTime, ProcessGroup = process.ProcessGroup,
+            Pid = process.Pid, Port = port, OwnerId = Project.SessionId, Command = spec.Command, StartedAt = process.StartedAt,
+            Name = spec.Name, ProcessStartTime = process.Identity.StartTime, ProcessGroup = process.ProcessGroup,
             SupervisorPid = dead.Pid, SupervisorStartTime = dead.StartTime,
         });
-        _project.RememberPort(port);
-        return process;
-    }
-
-    private static async Task<ManagedDaemon> WaitFor(Supervisor supervisor, string name, Func<ManagedDaemon, bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            var d = await supervisor.GetDaemonAsync(name);
-            if (d is not null && condition(d)) return d;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{name}: last seen {d?.State.ToWord()} pid {d?.Pid}");
-            await Task.Delay(25);
-        }
+        Project.RememberPort(port);
+        return (process, port);
     }
 
     [Fact]
     public async Task A_daemon_left_running_by_a_dead_supervisor_is_adopted_with_its_pid_and_port_then_watched_like_our_own()
     {
-        var spec = _project.HttpDaemon("web");
-        var port = PortAllocator.Allocate(spec, 0, new HashSet<int>());
-        var orphan = LeaveOrphan(spec, port);
+        var spec = Project.HttpDaemon("web");
+        var (orphan, port) = await LeaveOrphan(spec);
 
         var supervisor = NewSupervisor();
         var adopted = await supervisor.StartAsync(spec);
@@ -82,9 +65,10 @@ public sealed class AdoptionSpecs : IAsyncLifetime
         Assert.Equal(port, adopted.Port);
         var running = await WaitFor(supervisor, "web", d => d.State == DaemonState.Running);
         Assert.NotNull(running.LastHealth); // health-checked like one we launched
-        var pidFile = _project.Store.Read("web", _project.SessionId)!;
+        var pidFile = Project.Store.Read("web", Project.SessionId)!;
         Assert.Equal(Environment.ProcessId, pidFile.SupervisorPid); // the file now names its new owner
-        Assert.Single(_project.LiveProcesses()); // never doubled
+        Assert.Single(Project.LiveProcesses()); // never doubled
+        Assert.Equal(["start"], Project.Signals.EventsOf(orphan.Pid)); // adopting signals nothing
 
         // Its exit is noticed (it is not our child) and handled as a crash: a new process on the same port.
         Native.kill(orphan.Pid, Native.SIGKILL);
@@ -95,79 +79,117 @@ public sealed class AdoptionSpecs : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_adopted_daemon_is_stopped_gracefully_like_one_we_launched()
+    {
+        var spec = Project.HttpDaemon("web");
+        var (orphan, _) = await LeaveOrphan(spec);
+        var supervisor = NewSupervisor();
+        Assert.True((await supervisor.StartAsync(spec)).Adopted);
+
+        var stopped = await supervisor.StopAsync("web");
+
+        Assert.Equal(DaemonState.Stopped, stopped.State);
+        Project.Signals.AssertStoppedGracefully(orphan.Pid, "the adopted daemon");
+        Assert.Empty(Project.PidFiles());
+    }
+
+    [Fact]
     public async Task A_stale_pid_file_of_a_dead_daemon_is_removed_and_the_daemon_started_fresh()
     {
-        var spec = _project.Daemon("worker");
+        var spec = Project.Daemon("worker");
         var dead = DeadProcess();
-        _project.Store.EnsureDirectories();
-        _project.Store.Write("worker", new PidFileInfo
+        Project.Store.EnsureDirectories();
+        Project.Store.Write("worker", new PidFileInfo
         {
-            Pid = dead.Pid, OwnerId = _project.SessionId, Command = spec.Command, ProcessStartTime = dead.StartTime, Name = "worker",
+            Pid = dead.Pid, OwnerId = Project.SessionId, Command = spec.Command, ProcessStartTime = dead.StartTime, Name = "worker",
         });
 
         var started = await NewSupervisor().StartAsync(spec);
 
         Assert.False(started.Adopted);
         Assert.NotEqual(dead.Pid, started.Pid);
-        Assert.Equal(started.Pid, _project.Store.Read("worker", _project.SessionId)!.Pid);
+        Assert.Equal(started.Pid, Project.Store.Read("worker", Project.SessionId)!.Pid);
     }
 
     [Fact]
     public async Task A_pid_file_whose_pid_now_belongs_to_another_process_is_stale_and_that_process_is_never_signalled()
     {
-        using var bystander = Process.Start(new ProcessStartInfo("sleep", "60"))!;
-        try
+        // It leads its own group, so a signal to the group the file names would reach it; it records every signal.
+        using var bystander = await Bystander.StartAsync(Project);
+        var spec = Project.Daemon("worker");
+        Project.Store.EnsureDirectories();
+        Project.Store.Write("worker", new PidFileInfo
         {
-            var spec = _project.Daemon("worker");
-            var identity = ProcessIdentity.Of(bystander.Id)!.Value;
-            _project.Store.EnsureDirectories();
-            _project.Store.Write("worker", new PidFileInfo
-            {
-                Pid = bystander.Id, OwnerId = _project.SessionId, Command = spec.Command, Name = "worker",
-                ProcessStartTime = identity.StartTime + 1, ProcessGroup = bystander.Id,
-            });
+            Pid = bystander.Pid, OwnerId = Project.SessionId, Command = spec.Command, Name = "worker",
+            ProcessStartTime = bystander.Identity.StartTime + 1, ProcessGroup = bystander.Pid,
+        });
 
-            var supervisor = NewSupervisor();
-            var started = await supervisor.StartAsync(spec);
-            Assert.NotEqual(bystander.Id, started.Pid);
-            await supervisor.ShutdownAsync();
+        var supervisor = NewSupervisor();
+        var started = await supervisor.StartAsync(spec);
+        Assert.False(started.Adopted);
+        Assert.NotEqual(bystander.Pid, started.Pid);
+        // Every path that signals: a stop, a restart after a crash, and the final shutdown.
+        await WaitFor(supervisor, "worker", d => d.State == DaemonState.Running);
+        Native.kill(started.Pid, Native.SIGKILL);
+        await WaitFor(supervisor, "worker", d => d.State == DaemonState.Running && d.Pid != started.Pid);
+        await supervisor.StopAsync("worker");
+        await GracefulStop.StopAllAndShutdown(supervisor);
 
-            Assert.False(bystander.HasExited);
-            Assert.Equal(identity, ProcessIdentity.Of(bystander.Id));
-        }
-        finally
-        {
-            bystander.Kill();
-        }
+        bystander.AssertNeverSignalled();
     }
 
     [Fact]
-    public async Task A_daemon_of_another_session_is_left_alone_its_port_avoided_and_listed_as_foreign()
+    public async Task A_port_recorded_but_not_bound_by_another_sessions_live_daemon_is_not_handed_out_and_that_daemon_is_left_alone()
     {
-        var spec = _project.HttpDaemon("api");
-        var port = PortAllocator.Allocate(spec, 0, new HashSet<int>());
-        var theirs = NewSupervisor("other-session");
-        var their = await theirs.StartAsync(spec with { DefaultPort = port });
+        var theirs = NewSupervisor(c => c with { SessionId = "other-session" });
+        // Their daemon has its port in its PID file but does not listen on it (yet): only the PID file says it is taken.
+        var their = await theirs.StartAsync(Project.Daemon("api", "--sleep-before-listen", "10m") with { PortFlag = "--port", NeedsPort = true });
         await WaitFor(theirs, "api", d => d.State == DaemonState.Running);
-        _project.RememberPort(their.Port);
+        await Project.Signals.WaitForStart(their.Pid);
+        Assert.True(their.Port > 0);
 
         var ours = NewSupervisor();
-        var our = await ours.StartAsync(spec with { DefaultPort = port });
-        _project.RememberPort(our.Port);
+        var our = await ours.StartAsync(Project.HttpDaemon("api") with { DefaultPort = their.Port });
+        Project.RememberPort(our.Port);
 
-        Assert.Equal(port, their.Port);
-        Assert.NotEqual(port, our.Port); // the other session's live PID file holds it
+        Assert.NotEqual(their.Port, our.Port); // their live PID file holds it, though nothing is bound to it
         var foreign = Assert.Single(await ours.ForeignAsync());
-        Assert.Equal(("api", "other-session", their.Pid, port, true, true), (foreign.Name, foreign.OwnerId, foreign.Pid, foreign.Port, foreign.Alive, foreign.SupervisorAlive));
-        await ours.ShutdownAsync();
+        Assert.Equal(("api", "other-session", their.Pid, their.Port, true, true),
+            (foreign.Name, foreign.OwnerId, foreign.Pid, foreign.Port, foreign.Alive, foreign.SupervisorAlive));
+        await GracefulStop.StopAllAndShutdown(ours);
+        Assert.Equal(["start"], Project.Signals.EventsOf(their.Pid)); // our session never signalled it
         Assert.True(ProcessScan.IsAlive(their.Pid));
         Assert.Equal(DaemonState.Running, (await theirs.GetDaemonAsync("api"))!.State);
     }
 
     [Fact]
+    public async Task A_port_only_the_pid_file_of_another_sessions_live_orphan_records_is_not_handed_out()
+    {
+        // What a killed supervisor of another session leaves (its port claims die with it), or what NTM writes (it
+        // takes none): a live daemon whose PID file records a port it has not bound. Only the file says it is taken.
+        using var orphan = await Bystander.StartAsync(Project, "orphan");
+        var port = TestPorts.Unbound();
+        Project.Store.Write("api", new PidFileInfo
+        {
+            Pid = orphan.Pid, Port = port, OwnerId = "other-session", Command = TestDaemon.Path, Name = "api",
+            StartedAt = DateTimeOffset.UtcNow, ProcessStartTime = orphan.Identity.StartTime, ProcessGroup = orphan.Pid,
+        });
+
+        var ours = NewSupervisor();
+        var our = await ours.StartAsync(Project.HttpDaemon("api") with { DefaultPort = port });
+        Project.RememberPort(our.Port);
+
+        Assert.NotEqual(port, our.Port);
+        Assert.Equal(orphan.Pid, Assert.Single(await ours.ForeignAsync()).Pid);
+        await GracefulStop.StopAllAndShutdown(ours);
+        orphan.AssertNeverSignalled();
+        File.Delete(Project.Store.PathFor("api", "other-session"));
+    }
+
+    [Fact]
     public async Task Two_supervisors_of_one_session_racing_to_start_a_daemon_end_with_exactly_one_process()
     {
-        var spec = _project.Daemon("solo");
+        var spec = Project.Daemon("solo");
         var first = NewSupervisor();
         var second = NewSupervisor();
 
@@ -178,16 +200,12 @@ public sealed class AdoptionSpecs : IAsyncLifetime
         var refusal = Assert.Single(results, e => e is not null);
         Assert.Contains("owned by another supervisor", refusal!.Message);
         Assert.Single(results, e => e is null);
-        Assert.Single(_project.LiveProcesses());
+        Assert.Single(Project.LiveProcesses());
     }
 
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
+    public override async Task DisposeAsync()
     {
-        foreach (var supervisor in _supervisors) await supervisor.ShutdownAsync();
         foreach (var orphan in _orphans.Where(o => !o.HasExited)) await orphan.StopAsync(TimeSpan.FromSeconds(2));
-        await _project.AssertNothingLeftBehind();
-        _project.Dispose();
+        await base.DisposeAsync();
     }
 }

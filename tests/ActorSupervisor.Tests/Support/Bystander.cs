@@ -4,64 +4,79 @@ using ActorSupervisor.Processes;
 namespace ActorSupervisor.Tests.Support;
 
 /// <summary>
-/// A process that must never be signalled: it leads its own session and process group (so only a signal aimed at it
-/// or its group reaches it) and records every catchable signal it receives. The assertion is "received no signal",
-/// not merely "still alive"; SIGKILL, which cannot be recorded, shows as the bystander gone.
+/// A process that is not ours to signal, set up the way a daemon is: it leads its own session and process group
+/// (setsid), so a wrongful kill(pid) or kill(-pgid) would reach it, and it records every catchable signal it
+/// receives. "Never signalled" means its record holds nothing after "start" and it is still alive with the same
+/// identity (SIGKILL cannot be recorded, but it can be seen).
 /// </summary>
 public sealed class Bystander : IDisposable
 {
     private readonly Process _process;
-    private readonly string _dir;
-    public string SignalFile { get; }
-    public int Pid => _process.Id;
 
-    private Bystander(Process process, string dir, string signalFile)
+    public int Pid => _process.Id;
+    public ProcessIdentity Identity { get; }
+    public SignalRecord Record { get; }
+
+    private Bystander(Process process, ProcessIdentity identity, SignalRecord record)
     {
         _process = process;
-        _dir = dir;
-        SignalFile = signalFile;
+        Identity = identity;
+        Record = record;
     }
 
-    /// <summary>Starts one and waits until its signal handlers are in place.</summary>
-    public static async Task<Bystander> StartAsync(string? tag = null, string? executable = null)
+    /// <summary>Starts one and waits until it leads its own group and its signal handlers are in place.</summary>
+    public static async Task<Bystander> StartAsync(TestProject project, string name = "bystander")
     {
-        var dir = Directory.CreateTempSubdirectory("actorsupervisor-bystander-").FullName;
-        var signals = Path.Combine(dir, "signals");
-        var ready = Path.Combine(dir, "ready");
-        var info = new ProcessStartInfo(executable ?? TestDaemon.Path) { UseShellExecute = false };
-        foreach (var a in new[] { "--setsid", "--record-signals", signals, "--ready-file", ready }) info.ArgumentList.Add(a);
-        info.RedirectStandardOutput = true;
-        if (tag is not null) info.Environment[TestProject.TagVariable] = tag;
-        var process = Process.Start(info)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!File.Exists(ready))
+        var record = new SignalRecord(Path.Combine(project.Dir, $"{name}.signals"));
+        var info = new ProcessStartInfo(TestDaemon.Path) { UseShellExecute = false };
+        foreach (var arg in new[] { "--setsid", "--record-signals", record.Path }) info.ArgumentList.Add(arg);
+        // Not tagged: it is no daemon of the test's, and the leak check must not count it.
+        info.Environment.Remove(TestProject.TagVariable);
+        info.Environment.Remove(SignalRecord.Variable);
+        var process = Process.Start(info) ?? throw new InvalidOperationException("bystander did not start");
+        try
         {
-            if (process.HasExited || DateTime.UtcNow > deadline) throw new InvalidOperationException("bystander did not become ready");
-            await Task.Delay(10);
+            await record.WaitFor(process.Id, "start");
+            var identity = ProcessIdentity.Of(process.Id) ?? throw new InvalidOperationException("bystander vanished");
+            var bystander = new Bystander(process, identity, record);
+            Assert.Equal((process.Id, process.Id), bystander.GroupAndSession());
+            return bystander;
         }
-        return new Bystander(process, dir, signals) { Identity = ProcessIdentity.Of(process.Id)!.Value };
+        catch
+        {
+            process.Kill();
+            process.Dispose();
+            throw;
+        }
     }
 
-    /// <summary>Its pid and start time, as a forged PID file would record them to pass for a daemon.</summary>
-    public ProcessIdentity Identity { get; private init; }
+    /// <summary>Process group and session, from /proc/&lt;pid&gt;/stat.</summary>
+    public (int Group, int Session) GroupAndSession()
+    {
+        var stat = File.ReadAllText($"/proc/{Pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return (int.Parse(fields[2]), int.Parse(fields[3]));
+    }
 
-    /// <summary>The signals it has recorded so far, e.g. ["SIGTERM"].</summary>
-    public IReadOnlyList<string> Received => File.Exists(SignalFile) ? File.ReadAllLines(SignalFile) : [];
-
-    public bool Alive => !_process.HasExited && ProcessScan.IsAlive(Pid);
-
-    /// <summary>True when it is alive and has received no signal at all.</summary>
-    public bool Untouched => Alive && Received.Count == 0;
-
-    public string Describe() => $"bystander {Pid}: {(Alive ? "alive" : "gone")}, received [{string.Join(", ", Received)}]";
+    public void AssertNeverSignalled()
+    {
+        Assert.Equal(["start"], Record.EventsOf(Pid));
+        Assert.True(ProcessScan.IsAlive(Pid), $"bystander {Pid} is dead");
+        Assert.Equal(Identity, ProcessIdentity.Of(Pid));
+        Assert.Equal((Pid, Pid), GroupAndSession());
+    }
 
     public void Dispose()
     {
-        try { if (!_process.HasExited) _process.Kill(); } catch (InvalidOperationException) { }
-        _process.WaitForExit(10_000);
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill();
+                _process.WaitForExit(10_000);
+            }
+        }
+        catch (InvalidOperationException) { }
         _process.Dispose();
-        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
     }
 }

@@ -43,13 +43,19 @@ public sealed class TestProject : IDisposable
         return change is null ? config : change(config);
     }
 
-    /// <summary>A spec that runs the test daemon, tagged so the leak check can find it and everything it spawns.</summary>
+    /// <summary>Where this test's daemons record their start, the signals they catch and their exit.</summary>
+    public SignalRecord Signals => new(Path.Combine(Dir, "signals.log"));
+
+    /// <summary>
+    /// A spec that runs the test daemon, tagged so the leak check can find it and everything it spawns, and recording
+    /// its signals in <see cref="Signals"/>.
+    /// </summary>
     public DaemonSpec Daemon(string name, params string[] args) => new()
     {
         Name = name,
         Command = TestDaemon.Path,
         Args = args,
-        Env = [$"{TagVariable}={Tag}"],
+        Env = [$"{TagVariable}={Tag}", $"{SignalRecord.Variable}={Signals.Path}"],
     };
 
     /// <summary>As <see cref="Daemon"/>, with a port (passed as --port) and an HTTP health check on /health.</summary>

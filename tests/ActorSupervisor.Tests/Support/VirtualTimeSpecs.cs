@@ -126,8 +126,8 @@ public abstract class VirtualTimeSpecs : Akka.TestKit.Xunit2.TestKit, IAsyncLife
     {
         var supervisor = await system.ActorSelection($"/user/{SessionSupervisorActor.ActorName(Project.SessionId)}")
             .ResolveOne(TimeSpan.FromSeconds(5)).ContinueWith(t => t.IsCompletedSuccessfully ? t.Result : null);
+        // Not swallowed: a stop that does not finish in time fails the test instead of being finished by PostStop's SIGKILL.
         if (supervisor is not null)
-            await supervisor.Ask<SupervisorReplies.StatusReport>(SupervisorCommands.Shutdown.Instance, TimeSpan.FromSeconds(30))
-                .ContinueWith(_ => { });
+            await supervisor.Ask<SupervisorReplies.StatusReport>(SupervisorCommands.Shutdown.Instance, TimeSpan.FromSeconds(30));
     }
 }
