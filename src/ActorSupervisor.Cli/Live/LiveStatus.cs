@@ -22,7 +22,8 @@ internal static class LiveStatus
         var live = await ControlClient.DiscoverAsync(stateRoot, session, ct);
         if (live.Count == 0)
         {
-            NoteFallback(stateRoot);
+            // JSON says it per row ("source": "pid_file"); stderr stays clean for scripts.
+            if (!json) NoteFallback(stateRoot);
             return false;
         }
         foreach (var l in live) l.Client.Dispose();

@@ -55,7 +55,10 @@ public sealed class PidNamespaceSpecs(ITestOutputHelper output) : IAsyncLifetime
         }
     }
 
-    private static IReadOnlyList<string> Signals(string file) => System.IO.File.Exists(file) ? System.IO.File.ReadAllLines(file) : [];
+    /// <summary>The signals recorded (the test daemon writes "&lt;pid&gt; &lt;event&gt;" lines: start, SIGxxx, exit N).</summary>
+    private static IReadOnlyList<string> Signals(string file) => System.IO.File.Exists(file)
+        ? System.IO.File.ReadAllLines(file).Select(l => l.Split(' ', 2) is [_, var e] ? e : l).Where(e => e.StartsWith("SIG", StringComparison.Ordinal)).ToList()
+        : [];
 
     [Fact]
     public async Task Pid_files_naming_pid_1_or_groups_0_and_1_get_nothing_signalled_inside_a_pid_namespace()

@@ -22,24 +22,28 @@ public sealed class AdoptionSpecs : RealTimeSpecs
     }
 
     /// <summary>
-    /// What a supervisor killed with SIGKILL leaves: a running daemon and its PID file naming a dead owner. The daemon
-    /// binds a port of its own choosing (port 0) and keeps it, so no parallel run can take it in between.
+    /// What a supervisor killed with SIGKILL leaves: a running daemon and its PID file naming a dead owner. It runs
+    /// exactly what <paramref name="spec"/> launches (adoption checks the full command line), on a port below the
+    /// kernel's ephemeral range, which no parallel bind(0) can take (<see cref="TestPorts"/>).
     /// </summary>
+    private string ReadyFile(string name) => Path.Combine(Project.Dir, $"{name}.ready");
+
     private async Task<(DaemonProcess Process, int Port)> LeaveOrphan(DaemonSpec spec)
     {
         var store = Project.Store;
         store.EnsureDirectories();
-        var ready = Path.Combine(Project.Dir, $"{spec.Name}.ready");
+        var ready = ReadyFile(spec.Name);
+        var port = TestPorts.Unbound();
         var process = DaemonProcess.Launch(new LaunchRequest
         {
-            Argv = [spec.Command, "--port", "0", "--ready-file", ready],
+            Argv = spec.Argv(port),
             WorkDir = Project.Dir,
             LogPath = store.LogPathFor(spec.Name, Project.SessionId),
-            Environment = [new(TestProject.TagVariable, Project.Tag), new(SignalRecord.Variable, Project.Signals.Path)],
+            Environment = [new(TestProject.TagVariable, Project.Tag), new(SignalRecord.Variable, Project.Signals.Path),
+                new("PORT", port.ToString(System.Globalization.CultureInfo.InvariantCulture))],
         });
         _orphans.Add(process);
         await Until(() => File.Exists(ready), "the orphan never listened");
-        var port = int.Parse(File.ReadAllText(ready));
         var dead = DeadProcess();
         store.Write(spec.Name, new PidFileInfo
         {
@@ -54,7 +58,7 @@ public sealed class AdoptionSpecs : RealTimeSpecs
     [Fact]
     public async Task A_daemon_left_running_by_a_dead_supervisor_is_adopted_with_its_pid_and_port_then_watched_like_our_own()
     {
-        var spec = Project.HttpDaemon("web");
+        var spec = Project.HttpDaemon("web", "--ready-file", ReadyFile("web"));
         var (orphan, port) = await LeaveOrphan(spec);
 
         var supervisor = NewSupervisor();
@@ -81,7 +85,7 @@ public sealed class AdoptionSpecs : RealTimeSpecs
     [Fact]
     public async Task An_adopted_daemon_is_stopped_gracefully_like_one_we_launched()
     {
-        var spec = Project.HttpDaemon("web");
+        var spec = Project.HttpDaemon("web", "--ready-file", ReadyFile("web"));
         var (orphan, _) = await LeaveOrphan(spec);
         var supervisor = NewSupervisor();
         Assert.True((await supervisor.StartAsync(spec)).Adopted);

@@ -81,15 +81,15 @@ public class PortAllocatorSpecs
     }
 
     [Fact]
-    public void A_required_port_the_caller_knows_is_taken_is_refused_without_naming_a_holder()
+    public void A_required_port_another_session_records_is_refused_naming_its_holder_too()
     {
-        // Taken, e.g., by another session's PID file: the caller knows who has it, so /proc is not searched.
+        // Taken by another session's daemon (its PID file records it): whoever listens is still named (issue 9).
         var (socket, port) = Listen(IPAddress.Loopback);
         using (socket)
         {
             var e = Assert.Throws<PortUnavailableException>(() => PortAllocator.Allocate(Spec(port, require: true), 0, new HashSet<int> { port }));
-            Assert.Null(e.HolderPid);
-            Assert.Equal($"daemon 'web' requires port {port}, which is in use", e.Message);
+            Assert.Equal(Environment.ProcessId, e.HolderPid);
+            Assert.Equal($"daemon 'web' requires port {port}, which is in use by pid {Environment.ProcessId} (another live daemon is recorded with it)", e.Message);
         }
     }
 
