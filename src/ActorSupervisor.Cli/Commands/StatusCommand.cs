@@ -40,6 +40,8 @@ internal static class StatusCommand
             // The running supervisors first (every state, restarts, failures); the PID files when none answers.
             if (await LiveStatus.TryShowAsync(store.StateRoot, parse.GetValue(session), parse.GetValue(json), ct)) return ExitCodes.Ok;
             var rows = Rows(store).Where(r => parse.GetValue(session) is not { } s || r.Session == s).ToList();
+            // Said only when there is something to show: an empty project is simply empty, on stdout and stderr alike.
+            if (rows.Count > 0) LiveStatus.NoteFallback(store.StateRoot);
             if (parse.GetValue(json)) WriteJson(rows);
             else WriteTable(rows, store);
             return ExitCodes.Ok;

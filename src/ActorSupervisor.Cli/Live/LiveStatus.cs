@@ -20,12 +20,7 @@ internal static class LiveStatus
     public static async Task<bool> TryShowAsync(string stateRoot, string? session, bool json, CancellationToken ct = default)
     {
         var live = await ControlClient.DiscoverAsync(stateRoot, session, ct);
-        if (live.Count == 0)
-        {
-            // JSON says it per row ("source": "pid_file"); stderr stays clean for scripts.
-            if (!json) NoteFallback(stateRoot);
-            return false;
-        }
+        if (live.Count == 0) return false; // the caller says so when it has PID files to show instead
         foreach (var l in live) l.Client.Dispose();
         var statuses = live.Select(l => l.Status).ToList();
         var liveSessions = statuses.Select(s => s.Session).ToHashSet(StringComparer.Ordinal);
