@@ -28,21 +28,27 @@ internal static class StopCommand
         {
             Description = "Also stop daemons whose supervisor is still running (it may restart them), and daemons in PID files NTM wrote.",
         };
+        var withDependents = new Option<bool>("--with-dependents")
+        {
+            Description = "Through a running supervisor: also stop the daemons that depend on NAME, first, in reverse dependency order.",
+        };
         var stopGrace = CliOptions.Duration("--stop-grace", "Time between SIGTERM and SIGKILL.", "2s");
 
         var command = new Command("stop", "Stop daemons: through their running supervisor (final: no restart), and those whose " +
                                           "supervisor is gone (orphans) from their PID files; remove stale PID files.")
         {
-            name, all, projectDir, session, stateDir, specs, force, stopGrace,
+            name, all, projectDir, session, stateDir, specs, force, withDependents, stopGrace,
         };
         command.SetAction((parse, _) => Guarded.Run(() => RunAsync(
             parse.GetValue(name), parse.GetValue(all),
             ProjectState.Store(parse.GetValue(projectDir)!, parse.GetValue(stateDir), parse.GetValue(specs)),
-            parse.GetValue(session), parse.GetValue(force), parse.GetValue(stopGrace) ?? new SupervisorConfig().WithDefaults().StopGrace)));
+            parse.GetValue(session), parse.GetValue(force), parse.GetValue(stopGrace) ?? new SupervisorConfig().WithDefaults().StopGrace,
+            parse.GetValue(withDependents))));
         return command;
     }
 
-    private static async Task<int> RunAsync(string? name, bool all, PidFileStore store, string? session, bool force, TimeSpan grace)
+    private static async Task<int> RunAsync(string? name, bool all, PidFileStore store, string? session, bool force, TimeSpan grace,
+        bool withDependents = false)
     {
         if (string.IsNullOrEmpty(name) == !all)
             throw new UsageException("stop: give either a daemon NAME or --all (exactly one of them)");
@@ -51,7 +57,7 @@ internal static class StopCommand
         if (Cluster.ClusterCli.FindIn(store.StateRoot, session) is { } node)
             return await Cluster.ClusterCli.OrderAsync(node, all ? [] : [name!], n => new ActorSupervisor.Cluster.Protocol.ClusterCommands.Stop(n), "stopped");
         // Daemons whose supervisor answers are stopped by it (final); what is left here are orphans and stale files.
-        var viaSupervisor = await LiveStop.StopAsync(store.StateRoot, name, all, session);
+        var viaSupervisor = await LiveStop.StopAsync(store.StateRoot, name, all, session, withDependents: withDependents);
         var reports = store.Inspect();
         var entries = reports
             .Where(e => session is null || e.Session == session)

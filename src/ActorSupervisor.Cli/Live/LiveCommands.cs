@@ -21,8 +21,9 @@ internal static class LiveCommands
     }
 
     /// <summary>`stop NAME` through the supervisor: final, no restart. Used by StopCommand when one answers.</summary>
-    public static async Task<DaemonView> Stop(ControlClient client, string name, CancellationToken ct) =>
-        await Call(() => client.SendAsync(HttpMethod.Post, $"v1/daemons/{name}/stop", ControlJson.Default.DaemonView, null, ct));
+    public static async Task<DaemonView> Stop(ControlClient client, string name, CancellationToken ct, bool withDependents = false) =>
+        await Call(() => client.SendAsync(HttpMethod.Post,
+            $"v1/daemons/{name}/stop{(withDependents ? "?with_dependents=true" : "")}", ControlJson.Default.DaemonView, null, ct));
 
     public static async Task<int> StartFromFile(ControlTarget target, string name, string file, CancellationToken ct)
     {

@@ -38,7 +38,7 @@ internal sealed class ControlApi(Supervisor supervisor, ControlOptions options, 
         app.MapGet("/v1/daemons/{name}", Get);
         app.MapDelete("/v1/daemons/{name}", context => Command(context, name => new SupervisorCommands.RemoveDaemon(name)));
         app.MapPost("/v1/daemons/{name}/start", context => Command(context, name => new SupervisorCommands.ResumeDaemon(name)));
-        app.MapPost("/v1/daemons/{name}/stop", context => Command(context, name => new SupervisorCommands.StopDaemon(name)));
+        app.MapPost("/v1/daemons/{name}/stop", StopOne);
         app.MapPost("/v1/daemons/{name}/restart", context => Command(context, name => new SupervisorCommands.RestartDaemon(name)));
         app.MapGet("/v1/daemons/{name}/logs", Logs);
         app.MapGet("/v1/events", Events);
@@ -127,6 +127,17 @@ internal sealed class ControlApi(Supervisor supervisor, ControlOptions options, 
             return;
         }
         await Run(context, new SupervisorCommands.StartDaemon(spec), spec.Name, 201);
+    }
+
+    /// <summary>POST /v1/daemons/{name}/stop[?with_dependents=true]: final; with the flag, its dependents first, in reverse order.</summary>
+    private async Task StopOne(HttpContext context)
+    {
+        if (!TryFlag(context, "with_dependents", false, out var withDependents, out var error))
+        {
+            await ControlResults.Error(context, 400, error);
+            return;
+        }
+        await Command(context, name => new SupervisorCommands.StopDaemon(name, withDependents));
     }
 
     private async Task Command(HttpContext context, Func<string, object> command)

@@ -26,6 +26,8 @@ public sealed record DaemonView
     [JsonPropertyName("command")] public string Command { get; init; } = "";
     [JsonPropertyName("args")] public IReadOnlyList<string> Args { get; init; } = [];
     [JsonPropertyName("log_path")] public string? LogPath { get; init; }
+    /// <summary>The daemons this one waits for (depends_on, and ports it wires in): who is affected when one of them stops.</summary>
+    [JsonPropertyName("depends_on")] public IReadOnlyList<string> DependsOn { get; init; } = [];
     [JsonPropertyName("adopted")] public bool Adopted { get; init; }
 
     public static DaemonView From(ManagedDaemon d, DateTimeOffset now) => new()
@@ -46,6 +48,7 @@ public sealed record DaemonView
         Command = d.Spec.Command,
         Args = d.Spec.Args,
         LogPath = d.LogPath,
+        DependsOn = d.Spec.DependencyNames.Order(StringComparer.Ordinal).ToList(),
         Adopted = d.Adopted,
     };
 }

@@ -106,6 +106,13 @@ public sealed record DaemonSpec
 
     // Helpers, not fields: [JsonIgnore] keeps them out of snapshots and spec files, so that a spec written out reads
     // back (unknown keys are refused) and NTM sees only fields it knows.
+    /// <summary>
+    /// The daemons this one waits for before its launch: those named in depends_on, and those whose ports it wires into
+    /// its args, env or health command with ${NAME.port}.
+    /// </summary>
+    [JsonIgnore]
+    public IReadOnlyCollection<string> DependencyNames => Lifecycle.Dependencies.Of(this).Keys.ToList();
+
     [JsonIgnore] public bool WantsPort => NeedsPort || DefaultPort != 0 || !string.IsNullOrEmpty(PortFlag);
 
     [JsonIgnore] public bool HasHealthCheck => !string.IsNullOrEmpty(HealthUrl) || HealthCmd is { Count: > 0 }
