@@ -16,10 +16,13 @@ public static class HttpProbe
     public static Task<ProbeResult> CheckAsync(Uri url, TimeSpan timeout) =>
         HttpProber.CanProbe(url) ? HttpProber.Shared.CheckAsync(url, timeout) : ViaHttpClient.CheckAsync(url, timeout);
 
-    /// <summary>The general path, kept apart so that the HTTP stack is loaded only when a URL needs it.</summary>
-    private static class ViaHttpClient
+    /// <summary>
+    /// The general path, kept apart so that the HTTP stack is loaded only when a URL needs it. Its client is the one
+    /// every probe over HttpClient shares (the MCP probe too): no proxy, no redirects, no cookies, pooled connections.
+    /// </summary>
+    internal static class ViaHttpClient
     {
-        private static readonly HttpClient Client = new(new SocketsHttpHandler
+        internal static readonly HttpClient Client = new(new SocketsHttpHandler
         {
             UseProxy = false,
             AllowAutoRedirect = false,

@@ -18,19 +18,7 @@ public static class McpProbe
     private static readonly byte[] Initialize = Encoding.UTF8.GetBytes(
         """{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2024-11-05","capabilities":{},"clientInfo":{"name":"actorsupervisor","version":"health-probe"}}}""");
 
-    private static readonly HttpClient Client = new(new SocketsHttpHandler
-    {
-        UseProxy = false,
-        AllowAutoRedirect = false,
-        UseCookies = false,
-        AutomaticDecompression = DecompressionMethods.None,
-        PooledConnectionIdleTimeout = TimeSpan.FromMinutes(2),
-        ConnectTimeout = TimeSpan.FromSeconds(5),
-    })
-    {
-        Timeout = Timeout.InfiniteTimeSpan,
-        MaxResponseContentBufferSize = MaxBody,
-    };
+    private static HttpClient Client => HttpProbe.ViaHttpClient.Client;
 
     public static async Task<ProbeResult> CheckAsync(Uri url, TimeSpan timeout)
     {
