@@ -22,8 +22,9 @@ public sealed class LogsAndEventsSpecs : IDisposable
         var all = await _h.Run("logs", "talker", "-n", "1000");
         Assert.Contains(all.Stdout, l => l.StartsWith("[supervisor] ") && l.Contains($"launched daemon talker (pid={talker.Pid}"));
 
-        var follow = _h.Start("logs", "talker", "-f", "-n", "0", "--project-dir", _h.Dir);
-        await Task.Delay(500); // the follower has read to the end; what comes now is new
+        var follow = _h.Start("logs", "talker", "-f", "-n", "1", "--project-dir", _h.Dir);
+        // Once it has printed the last line it is at the end of the file, following: what comes now is new.
+        await ControlHarness.WaitUntil(() => follow.Stdout.Count >= 1, "the follower printed nothing");
         var restart = await _h.Run("restart", "talker");
         Assert.True(restart.ExitCode == 0, restart.ToString());
         await ControlHarness.WaitUntil(() => follow.Stdout.Any(l => l.Contains("launched daemon talker") && l.Contains("generation=2")),

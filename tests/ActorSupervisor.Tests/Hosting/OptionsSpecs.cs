@@ -37,7 +37,8 @@ public sealed class OptionsSpecs : IDisposable
               }
             }
             """;
-        var builder = Host.CreateApplicationBuilder();
+        // The content root is the test's own dir: no appsettings.json lying in the test's working dir is read.
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = _project.Dir });
         builder.Configuration.AddConfiguration(Json(json));
         builder.Services.AddDaemonSupervisor(builder.Configuration.GetSection(SupervisorOptions.SectionName));
         using var host = builder.Build();
@@ -71,7 +72,8 @@ public sealed class OptionsSpecs : IDisposable
               }
             }
             """;
-        var builder = Host.CreateApplicationBuilder();
+        // The content root is the test's own dir: no appsettings.json lying in the test's working dir is read.
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = _project.Dir });
         builder.Configuration.AddConfiguration(Json(json));
         builder.Services.AddDaemonSupervisor(builder.Configuration.GetSection(SupervisorOptions.SectionName));
         using var host = builder.Build();

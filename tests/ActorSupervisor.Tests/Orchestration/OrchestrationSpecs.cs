@@ -31,8 +31,16 @@ public sealed class OrchestrationSpecs : IAsyncLifetime
 
     private string Ready(string name) => Path.Combine(_project.Dir, $"{name}.ready");
 
-    /// <summary>When the daemon itself said it was ready (listening, or started when it serves nothing): its ready file's time.</summary>
-    private DateTime ReadyAt(string name) => File.GetLastWriteTimeUtc(Ready(name));
+    /// <summary>
+    /// When the daemon itself said it was ready (listening, or started when it serves nothing): its ready file's time.
+    /// Waited for: a daemon counts as running once it has stayed up for the settle time, which under load can come
+    /// before its runtime has written the file.
+    /// </summary>
+    private async Task<DateTime> ReadyAt(string name)
+    {
+        await WaitForFile(Ready(name));
+        return File.GetLastWriteTimeUtc(Ready(name));
+    }
 
     [Fact]
     public async Task A_dependent_starts_only_once_its_dependency_is_healthy_and_says_what_it_waits_for()
@@ -50,7 +58,8 @@ public sealed class OrchestrationSpecs : IAsyncLifetime
         await _supervisor.StartAsync(db);
 
         await _supervisor.WaitUntilRunningAsync("web", Patience);
-        Assert.True(ReadyAt("web") >= ReadyAt("db"), $"web ready at {ReadyAt("web"):O}, db at {ReadyAt("db"):O}");
+        var (webReady, dbReady) = (await ReadyAt("web"), await ReadyAt("db"));
+        Assert.True(webReady >= dbReady, $"web ready at {webReady:O}, db at {dbReady:O}");
         lock (_events)
             Assert.Contains(_events, e => e.Name == "web" && e.State == DaemonState.Starting && e.Daemon.Pid == 0
                                           && e.Daemon.Reason == "waiting for db (healthy)");
@@ -75,7 +84,7 @@ public sealed class OrchestrationSpecs : IAsyncLifetime
         Assert.Equal(DaemonState.Stopped, done.State);
         Assert.True(done.Completed);
         Assert.Equal(0, done.Restarts);
-        Assert.True(ReadyAt("web") > ReadyAt("migrate"));
+        Assert.True(await ReadyAt("web") > await ReadyAt("migrate"));
     }
 
     [Fact]
