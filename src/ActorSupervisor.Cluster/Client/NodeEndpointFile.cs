@@ -10,7 +10,7 @@ namespace ActorSupervisor.Cluster.Client;
 /// ask the whole cluster through it. Untrusted on reading like every file under the state dir: capped, never followed
 /// through a symbolic link, and believed only while the process it names is alive with the recorded start time.
 /// </summary>
-public sealed record NodeEndpoint
+internal sealed record NodeEndpoint
 {
     [JsonPropertyName("session")] public string Session { get; init; } = "";
     [JsonPropertyName("node")] public string Node { get; init; } = "";
@@ -20,7 +20,7 @@ public sealed record NodeEndpoint
     [JsonPropertyName("pid_start_time")] public ulong PidStartTime { get; init; }
 }
 
-public static class NodeEndpointFile
+internal static class NodeEndpointFile
 {
     private const int MaxBytes = 4096;
 
