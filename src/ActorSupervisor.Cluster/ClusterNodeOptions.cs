@@ -118,7 +118,7 @@ public sealed record ClusterEndpoint(string Host, int Port)
     }
 
     /// <summary>An IP address, or a DNS name of letters, digits, '-' and '.'.</summary>
-    public static bool IsHost(string host)
+    internal static bool IsHost(string host)
     {
         if (host.Length is 0 or > 253) return false;
         if (IPAddress.TryParse(host, out _)) return true;

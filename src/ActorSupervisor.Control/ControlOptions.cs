@@ -1,4 +1,3 @@
-using ActorSupervisor.Control.Security;
 using ActorSupervisor.Daemons;
 using Microsoft.Extensions.Logging;
 

@@ -67,9 +67,11 @@ public sealed class ControlServer : IAsyncDisposable
     /// <param name="options">How to serve it; null for the Unix socket alone, without reload.</param>
     /// <param name="cancellationToken">Cancels the start.</param>
     /// <exception cref="ControlEndpointException">The endpoint cannot start; the message says why.</exception>
+    /// <exception cref="PlatformNotSupportedException">Not on Linux.</exception>
     public static async Task<ControlServer> StartAsync(Supervisor supervisor, ControlOptions? options = null,
         CancellationToken cancellationToken = default)
     {
+        Platform.EnsureLinux();
         options ??= new ControlOptions();
         var config = supervisor.Config;
         var stateRoot = config.StateRoot;

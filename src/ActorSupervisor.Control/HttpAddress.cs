@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Net;
 
-namespace ActorSupervisor.Control.Security;
+namespace ActorSupervisor.Control;
 
 /// <summary>
 /// Where the optional TCP listener binds: an IP address (or "localhost") and a port (0: any free one). Parsing refuses
