@@ -61,6 +61,21 @@ public sealed partial class PublicApiSpecs
             """);
     }
 
+    /// <summary>
+    /// The scheduler is internal, but apps name it in HOCON (docs/configuration.md): that name is public API, and Akka
+    /// creates the type from it through its public constructor.
+    /// </summary>
+    [Fact]
+    public void The_scheduler_apps_name_in_HOCON_loads_by_that_name()
+    {
+        const string documented = "ActorSupervisor.Scheduling.TimerQueueScheduler, ActorSupervisor";
+        Assert.Contains(documented, File.ReadAllText(Path.Combine(TestDaemon.RepoRoot, "docs", "configuration.md")));
+        var type = Type.GetType(documented);
+        Assert.NotNull(type);
+        Assert.True(typeof(Akka.Actor.IScheduler).IsAssignableFrom(type));
+        Assert.NotNull(type.GetConstructor([typeof(Akka.Configuration.Config), typeof(Akka.Event.ILoggingAdapter)]));
+    }
+
     private static Assembly Load(string name) => name switch
     {
         "ActorSupervisor" => typeof(Supervisor).Assembly,
