@@ -57,6 +57,8 @@ public sealed record ClusterNodeOptions
         return problems;
     }
 
+    /// <summary>Throws when <see cref="Problems"/> finds any.</summary>
+    /// <exception cref="InvalidSpecException">The options are unsound; every problem is listed with its flag and value.</exception>
     public void EnsureValid()
     {
         var problems = Problems();
@@ -65,8 +67,11 @@ public sealed record ClusterNodeOptions
 }
 
 /// <summary>HOST:PORT, as the CLI's --cluster-bind and --seed take it (an IPv6 address in brackets: [::1]:4053).</summary>
+/// <param name="Host">An IP address or a DNS name (without brackets for IPv6).</param>
+/// <param name="Port">The TCP port, 0 to 65535; 0 takes a free one, for a bind address only.</param>
 public sealed record ClusterEndpoint(string Host, int Port)
 {
+    /// <summary><c>HOST:PORT</c>, with an IPv6 host in brackets: what <see cref="TryParse"/> reads back.</summary>
     public override string ToString() => Host.Contains(':') ? $"[{Host}]:{Port}" : $"{Host}:{Port}";
 
     /// <summary>Parses HOST:PORT; null with <paramref name="error"/> saying what is wrong (without naming a flag).</summary>
@@ -113,7 +118,7 @@ public sealed record ClusterEndpoint(string Host, int Port)
     }
 
     /// <summary>An IP address, or a DNS name of letters, digits, '-' and '.'.</summary>
-    public static bool IsHost(string host)
+    internal static bool IsHost(string host)
     {
         if (host.Length is 0 or > 253) return false;
         if (IPAddress.TryParse(host, out _)) return true;

@@ -26,8 +26,13 @@ public sealed class ClusterSupervisor
         Agent = agent;
     }
 
+    /// <summary>The node's ActorSystem, a member of the cluster.</summary>
     public ActorSystem System { get; }
+
+    /// <summary>The clustered session this node belongs to.</summary>
     public string SessionId { get; }
+
+    /// <summary>This node's name (<see cref="ClusterNodeOptions.NodeName"/>).</summary>
     public string Node { get; }
 
     /// <summary>
@@ -81,15 +86,41 @@ public sealed class ClusterSupervisor
     public Task<ClusterReplies.ClusterDaemon> SubmitAsync(DaemonSpec spec, CancellationToken cancellationToken = default) =>
         CommandAsync(new ClusterCommands.Submit(spec), spec.Name, cancellationToken);
 
+    /// <summary>
+    /// Stops the daemon where it runs, for good: it stays stopped, also if its node is lost, until started again.
+    /// Completes with its snapshot and node.
+    /// </summary>
+    /// <param name="name">The daemon's name in the session.</param>
+    /// <param name="cancellationToken">Stops waiting for the answer (after 60 s at most it times out).</param>
+    /// <exception cref="KeyNotFoundException">The session has no daemon of that name.</exception>
+    /// <exception cref="InvalidOperationException">The order was refused; the message says why.</exception>
     public Task<ClusterReplies.ClusterDaemon> StopAsync(string name, CancellationToken cancellationToken = default) =>
         CommandAsync(new ClusterCommands.Stop(name), name, cancellationToken);
 
+    /// <summary>
+    /// Restarts the daemon where it runs (a new process, no failure counted); a stopped or failed one is started again.
+    /// Completes once the new process is launched.
+    /// </summary>
+    /// <param name="name">The daemon's name in the session.</param>
+    /// <param name="cancellationToken">Stops waiting for the answer.</param>
+    /// <exception cref="KeyNotFoundException">The session has no daemon of that name.</exception>
+    /// <exception cref="InvalidOperationException">The order was refused; the message says why.</exception>
     public Task<ClusterReplies.ClusterDaemon> RestartAsync(string name, CancellationToken cancellationToken = default) =>
         CommandAsync(new ClusterCommands.Restart(name), name, cancellationToken);
 
+    /// <summary>Starts a stopped or failed daemon again, placed anew; refused while it is active.</summary>
+    /// <param name="name">The daemon's name in the session.</param>
+    /// <param name="cancellationToken">Stops waiting for the answer.</param>
+    /// <exception cref="KeyNotFoundException">The session has no daemon of that name.</exception>
+    /// <exception cref="InvalidOperationException">The order was refused (for example, the daemon is active).</exception>
     public Task<ClusterReplies.ClusterDaemon> ResumeAsync(string name, CancellationToken cancellationToken = default) =>
         CommandAsync(new ClusterCommands.Resume(name), name, cancellationToken);
 
+    /// <summary>Stops the daemon and forgets it: its name is free again in the session. Completes with its final snapshot.</summary>
+    /// <param name="name">The daemon's name in the session.</param>
+    /// <param name="cancellationToken">Stops waiting for the answer.</param>
+    /// <exception cref="KeyNotFoundException">The session has no daemon of that name.</exception>
+    /// <exception cref="InvalidOperationException">The order was refused; the message says why.</exception>
     public Task<ClusterReplies.ClusterDaemon> RemoveAsync(string name, CancellationToken cancellationToken = default) =>
         CommandAsync(new ClusterCommands.Remove(name), name, cancellationToken);
 

@@ -12,14 +12,20 @@ public static class ControlExtensions
     /// TCP with <see cref="ControlOptions.Http"/>), so `actorsupervisor status|restart|logs|...` reach it. Dispose the
     /// result before shutting the supervisor down.
     /// </summary>
+    /// <param name="supervisor">The supervisor whose session the API serves.</param>
+    /// <param name="options">How to serve it; null for the Unix socket alone, without reload.</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <exception cref="ControlEndpointException">The endpoint cannot start (another supervisor of the session serves one, the address cannot be bound, a token is missing).</exception>
     public static Task<ControlServer> StartControlAsync(this Supervisor supervisor, ControlOptions? options = null,
         CancellationToken cancellationToken = default) =>
         ControlServer.StartAsync(supervisor, options, cancellationToken);
 
     /// <summary>
     /// For hosts that registered a supervisor with <c>AddDaemonSupervisor</c> (call this after it): serves its control
-    /// endpoint while the host runs.
+    /// endpoint while the host runs. A failure to start it fails the host's start with a <see cref="ControlEndpointException"/>.
     /// </summary>
+    /// <param name="services">The host's services.</param>
+    /// <param name="options">How to serve it; null for the Unix socket alone. Its <c>Loggers</c> default to the host's.</param>
     public static IServiceCollection AddDaemonSupervisorControl(this IServiceCollection services, ControlOptions? options = null) =>
         services.AddHostedService(provider => new ControlHostedService(provider, options ?? new ControlOptions()));
 

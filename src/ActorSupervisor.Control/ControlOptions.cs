@@ -1,10 +1,9 @@
-using ActorSupervisor.Control.Security;
 using ActorSupervisor.Daemons;
 using Microsoft.Extensions.Logging;
 
 namespace ActorSupervisor.Control;
 
-/// <summary>How a supervisor's control endpoint is served.</summary>
+/// <summary>How a supervisor's control endpoint is served. Every property is optional: the default is the Unix socket alone, without reload.</summary>
 public sealed record ControlOptions
 {
     /// <summary>
@@ -33,4 +32,9 @@ public sealed record ControlOptions
 }
 
 /// <summary>The specs a reload is to make true, and notes about what it cannot change.</summary>
+/// <param name="Specs">
+/// The daemons the session should run: new names are started, missing names removed, changed specs restarted with the
+/// new spec, the rest left alone.
+/// </param>
+/// <param name="Notes">Sentences for the caller (a setting that changed but applies only to a new supervisor); may be empty.</param>
 public sealed record ReloadSource(IReadOnlyList<DaemonSpec> Specs, IReadOnlyList<string> Notes);

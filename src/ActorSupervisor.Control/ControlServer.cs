@@ -32,13 +32,19 @@ public sealed class ControlServer : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private int _disposed;
 
-    /// <summary>The control socket's path (where clients connect).</summary>
+    /// <summary>
+    /// The control socket's path (where clients connect): <c>&lt;state dir&gt;/control/&lt;session&gt;.sock</c>, mode 0600
+    /// in a 0700 directory; only the same user (or root) is served.
+    /// </summary>
     public string SocketPath { get; }
 
     /// <summary>The TCP listener's base URL (e.g. http://127.0.0.1:43121/), when there is one.</summary>
     public string? HttpUrl { get; private set; }
 
-    /// <summary>Where the token for TCP requests is, when there is a TCP listener.</summary>
+    /// <summary>
+    /// The file holding the bearer token TCP requests must carry: <see cref="ControlOptions.TokenFile"/>, or the one this
+    /// endpoint made (removed when it is disposed). Null without a TCP listener.
+    /// </summary>
     public string? TokenPath { get; }
 
     private ControlServer(WebApplication app, DaemonLock heldLock, IDisposable? dirHandle, string socketPath, string? tokenPath,
@@ -57,9 +63,15 @@ public sealed class ControlServer : IAsyncDisposable
     /// with the reason) when another live supervisor of the same session has one, when the TCP address cannot be
     /// bound, or when a non-loopback address is asked for without a token file.
     /// </summary>
+    /// <param name="supervisor">The supervisor whose session the API serves (its state dir holds the socket).</param>
+    /// <param name="options">How to serve it; null for the Unix socket alone, without reload.</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <exception cref="ControlEndpointException">The endpoint cannot start; the message says why.</exception>
+    /// <exception cref="PlatformNotSupportedException">Not on Linux.</exception>
     public static async Task<ControlServer> StartAsync(Supervisor supervisor, ControlOptions? options = null,
         CancellationToken cancellationToken = default)
     {
+        Platform.EnsureLinux();
         options ??= new ControlOptions();
         var config = supervisor.Config;
         var stateRoot = config.StateRoot;

@@ -13,16 +13,24 @@ namespace ActorSupervisor;
 /// NTM's Supervisor for code that does not speak Akka: every call is an Ask to the session actor. It owns an
 /// ActorSystem unless it is given one. Snapshots it returns are deep copies the caller may change freely.
 /// </summary>
+/// <remarks>
+/// Thread-safe: any number of callers may use one instance at once (the session actor orders their requests). Queries
+/// time out after 30 s, stops after the stop grace plus 60 s (<see cref="TimeoutException"/> from Akka's Ask). Every
+/// method but <see cref="ShutdownAsync"/> and <see cref="DisposeAsync"/> throws <see cref="InvalidOperationException"/>
+/// once the supervisor has been shut down. Linux only.
+/// </remarks>
 public sealed class Supervisor : IAsyncDisposable
 {
     private static readonly TimeSpan QueryTimeout = TimeSpan.FromSeconds(30);
     private readonly bool _ownsSystem;
 
+    /// <summary>The ActorSystem the session actor runs in: the supervisor's own, or the one it was given.</summary>
     public ActorSystem System { get; }
 
     /// <summary>The session actor, for callers that want to Ask it directly or watch it.</summary>
     public IActorRef Actor { get; }
 
+    /// <summary>The session's settings in effect: the given config with every default filled in and ProjectDir absolute.</summary>
     public SupervisorConfig Config { get; }
 
     private Supervisor(SupervisorConfig config, ActorSystem system, IActorRef actor, bool ownsSystem)
@@ -33,7 +41,13 @@ public sealed class Supervisor : IAsyncDisposable
         _ownsSystem = ownsSystem;
     }
 
-    /// <summary>A facade over a session actor that already exists (e.g. one registered by Akka.Hosting).</summary>
+    /// <summary>
+    /// A facade over a session actor that already exists (e.g. one registered by Akka.Hosting). It does not own the
+    /// ActorSystem: disposing it stops nothing.
+    /// </summary>
+    /// <param name="sessionActor">The session actor (<c>IRequiredActor&lt;SessionSupervisorActor&gt;</c>).</param>
+    /// <param name="system">The ActorSystem it runs in.</param>
+    /// <param name="config">The session's config, for its id and stop grace.</param>
     public static Supervisor For(IActorRef sessionActor, ActorSystem system, SupervisorConfig config) =>
         new(config, system, sessionActor, ownsSystem: false);
 
@@ -41,6 +55,14 @@ public sealed class Supervisor : IAsyncDisposable
     /// Creates the supervisor and its session actor. Throws <see cref="InvalidSpecException"/> (naming each bad field)
     /// before anything is created when the config is invalid.
     /// </summary>
+    /// <param name="config">The session's settings; zeros take the defaults (the given system's <c>actorsupervisor { }</c> HOCON, then the library's).</param>
+    /// <param name="system">
+    /// An ActorSystem to create the session actor in, which stays the caller's; null for one of the supervisor's own,
+    /// terminated when it is disposed or shut down.
+    /// </param>
+    /// <param name="loggers">Where the supervision log (and, for its own system, Akka's log) goes; null for nowhere.</param>
+    /// <exception cref="InvalidSpecException">The config is invalid.</exception>
+    /// <exception cref="PlatformNotSupportedException">Not on Linux.</exception>
     public static Supervisor New(SupervisorConfig config, ActorSystem? system = null, ILoggerFactory? loggers = null)
     {
         Platform.EnsureLinux();
@@ -69,7 +91,14 @@ public sealed class Supervisor : IAsyncDisposable
             : ActorSystem.Create("actorsupervisor", setup.And(new LoggerFactorySetup(loggers)));
     }
 
-    /// <summary>Starts a daemon; completes once its process is launched (state starting) with its snapshot.</summary>
+    /// <summary>
+    /// Starts a daemon; completes once its process is launched (state starting) with its snapshot, or at once (pid 0,
+    /// with a reason) when it waits for its dependencies. A stopped or failed daemon of the same name is replaced.
+    /// </summary>
+    /// <param name="spec">What to run.</param>
+    /// <param name="cancellationToken">Stops waiting for the answer; the start itself goes on.</param>
+    /// <exception cref="InvalidSpecException">The spec is invalid; nothing was started.</exception>
+    /// <exception cref="InvalidOperationException">The supervisor is shut down, or the session refused the start (the reason is in the message).</exception>
     public async Task<ManagedDaemon> StartAsync(DaemonSpec spec, CancellationToken cancellationToken = default)
     {
         // Fail a bad spec here, with the caller's stack, rather than through the actor.
@@ -80,7 +109,13 @@ public sealed class Supervisor : IAsyncDisposable
         return daemon.DeepCopy();
     }
 
-    /// <summary>Stops a daemon (SIGTERM, grace, SIGKILL) and completes with its final snapshot.</summary>
+    /// <summary>
+    /// Stops a daemon (its stop signal, the grace period, SIGKILL, to the whole process group) and completes with its final
+    /// snapshot (state stopped). It stays stopped until started again; daemons that depend on it keep running.
+    /// </summary>
+    /// <param name="name">The daemon's name.</param>
+    /// <param name="cancellationToken">Stops waiting for the answer; the stop itself goes on.</param>
+    /// <exception cref="KeyNotFoundException">The session has no daemon of that name.</exception>
     public async Task<ManagedDaemon> StopAsync(string name, CancellationToken cancellationToken = default)
     {
         EnsureNotShutDown();
@@ -98,6 +133,9 @@ public sealed class Supervisor : IAsyncDisposable
     /// port, with no failure counted and no backoff; a stopped or failed daemon is started again. Completes with the
     /// new process's snapshot (state starting).
     /// </summary>
+    /// <param name="name">The daemon's name.</param>
+    /// <param name="cancellationToken">Stops waiting for the answer; the restart itself goes on.</param>
+    /// <exception cref="KeyNotFoundException">The session has no daemon of that name.</exception>
     public async Task<ManagedDaemon> RestartAsync(string name, CancellationToken cancellationToken = default)
     {
         EnsureNotShutDown();
@@ -116,6 +154,10 @@ public sealed class Supervisor : IAsyncDisposable
     /// Throws <see cref="InvalidOperationException"/> with the reason if it ends stopped or failed first, and
     /// <see cref="TimeoutException"/> after <paramref name="timeout"/>.
     /// </summary>
+    /// <param name="name">The daemon's name.</param>
+    /// <param name="timeout">How long to wait.</param>
+    /// <param name="cancellationToken">Cancels the wait with an <see cref="OperationCanceledException"/>.</param>
+    /// <exception cref="KeyNotFoundException">The session has no daemon of that name.</exception>
     public Task<ManagedDaemon> WaitUntilRunningAsync(string name, TimeSpan timeout, CancellationToken cancellationToken = default) =>
         WaitForAsync(name, d => d.State == DaemonState.Running, "running", timeout, cancellationToken);
 
@@ -123,6 +165,9 @@ public sealed class Supervisor : IAsyncDisposable
     /// Waits until the daemon's health check has passed (readiness: what dependents with "healthy" wait for); a daemon
     /// without a health check counts once it has settled. Like <see cref="WaitUntilRunningAsync"/> otherwise.
     /// </summary>
+    /// <param name="name">The daemon's name.</param>
+    /// <param name="timeout">How long to wait.</param>
+    /// <param name="cancellationToken">Cancels the wait with an <see cref="OperationCanceledException"/>.</param>
     public Task<ManagedDaemon> WaitUntilHealthyAsync(string name, TimeSpan timeout, CancellationToken cancellationToken = default) =>
         WaitForAsync(name, d => d.State == DaemonState.Running, "healthy", timeout, cancellationToken);
 
@@ -152,7 +197,11 @@ public sealed class Supervisor : IAsyncDisposable
             return await seen.Task.ConfigureAwait(false);
     }
 
-    /// <summary>Stops every daemon in parallel; N daemons take about one stop grace period.</summary>
+    /// <summary>
+    /// Stops every daemon in parallel (N daemons take about one stop grace period) and completes with every daemon's
+    /// final snapshot by name. Later starts are still accepted.
+    /// </summary>
+    /// <param name="cancellationToken">Stops waiting for the answer; the stops go on.</param>
     public async Task<IReadOnlyDictionary<string, ManagedDaemon>> StopAllAsync(CancellationToken cancellationToken = default)
     {
         EnsureNotShutDown();
@@ -161,7 +210,11 @@ public sealed class Supervisor : IAsyncDisposable
         return Copy(report);
     }
 
-    /// <summary>Stops every daemon and refuses later starts; then terminates the ActorSystem if this supervisor made it.</summary>
+    /// <summary>
+    /// Stops every daemon and refuses later starts; then terminates the ActorSystem if this supervisor made it. Safe to
+    /// call more than once.
+    /// </summary>
+    /// <param name="cancellationToken">Stops waiting for the daemons' stops.</param>
     public async Task ShutdownAsync(CancellationToken cancellationToken = default)
     {
         if (!System.WhenTerminated.IsCompleted)
@@ -176,6 +229,9 @@ public sealed class Supervisor : IAsyncDisposable
         if (_ownsSystem) await System.Terminate().ConfigureAwait(false);
     }
 
+    /// <summary>The daemon's snapshot (a deep copy), or null when the session has no daemon of that name.</summary>
+    /// <param name="name">The daemon's name.</param>
+    /// <param name="cancellationToken">Stops waiting for the answer.</param>
     public async Task<ManagedDaemon?> GetDaemonAsync(string name, CancellationToken cancellationToken = default)
     {
         EnsureNotShutDown();
@@ -185,12 +241,15 @@ public sealed class Supervisor : IAsyncDisposable
     }
 
     /// <summary>NTM's GetDaemon: the snapshot and whether it was found. Blocks; prefer <see cref="GetDaemonAsync"/>.</summary>
+    /// <param name="name">The daemon's name.</param>
     public (ManagedDaemon? Daemon, bool Found) GetDaemon(string name)
     {
         var daemon = Task.Run(() => GetDaemonAsync(name)).GetAwaiter().GetResult();
         return (daemon, daemon is not null);
     }
 
+    /// <summary>Every daemon of the session by name (ordinal), stopped and failed ones included, as deep copies.</summary>
+    /// <param name="cancellationToken">Stops waiting for the answer.</param>
     public async Task<IReadOnlyDictionary<string, ManagedDaemon>> StatusAsync(CancellationToken cancellationToken = default)
     {
         EnsureNotShutDown();
@@ -199,7 +258,11 @@ public sealed class Supervisor : IAsyncDisposable
         return Copy(report);
     }
 
-    /// <summary>Daemons of other sessions under the same project dir, read-only, from their PID files.</summary>
+    /// <summary>
+    /// Daemons of other sessions under the same project dir, from their PID files: for display only, this session never
+    /// signals them.
+    /// </summary>
+    /// <param name="cancellationToken">Stops waiting for the answer.</param>
     public async Task<IReadOnlyList<SupervisorReplies.ForeignDaemon>> ForeignAsync(CancellationToken cancellationToken = default)
     {
         EnsureNotShutDown();
@@ -224,6 +287,10 @@ public sealed class Supervisor : IAsyncDisposable
     /// Calls <paramref name="handler"/> for every state change of this session's daemons, in order, one at a time.
     /// Dispose the result to stop.
     /// </summary>
+    /// <param name="handler">
+    /// Called on an actor's thread, one change at a time; it should return quickly and must not throw: an exception
+    /// ends the subscription (Akka logs it).
+    /// </param>
     public IDisposable Subscribe(Action<SupervisorEvents.DaemonStateChanged> handler)
     {
         var forwarder = System.ActorOf(EventForwarder.Props(Config.SessionId, handler));
@@ -236,7 +303,11 @@ public sealed class Supervisor : IAsyncDisposable
     /// This session's state changes as they happen, in order, until <paramref name="cancellationToken"/> is cancelled
     /// (the enumeration then ends quietly). Each change is a new state or a new process, never the same one twice.
     /// </summary>
-    /// <remarks>Subscribed when called, so nothing that happens after the call is missed, however late the enumeration starts.</remarks>
+    /// <param name="cancellationToken">Ends the enumeration.</param>
+    /// <remarks>
+    /// Subscribed when called, so nothing that happens after the call is missed, however late the enumeration starts.
+    /// Changes are buffered without bound until read: enumerate it, or cancel it.
+    /// </remarks>
     public IAsyncEnumerable<SupervisorEvents.DaemonStateChanged> WatchAsync(CancellationToken cancellationToken = default)
     {
         EnsureNotShutDown();

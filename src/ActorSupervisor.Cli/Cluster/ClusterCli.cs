@@ -114,7 +114,8 @@ internal static class ClusterCli
                 if (d.LastFailure is { } failure)
                 {
                     writer.WritePropertyName("last_failure");
-                    JsonSerializer.Serialize(writer, failure);
+                    // Source-generated (the native build has no reflection serializer), the same shape as the control API's.
+                    JsonSerializer.Serialize(writer, failure, Control.Model.ControlJson.Default.FailureRecord);
                 }
                 else writer.WriteNull("last_failure");
                 if (d.Reason is { } reason) writer.WriteString("reason", reason);

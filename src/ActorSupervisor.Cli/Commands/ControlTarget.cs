@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using ActorSupervisor.Control.Model;
-using ActorSupervisor.Control.Security;
+using ActorSupervisor.Control;
 using ActorSupervisor.Control.Transport;
 using ActorSupervisor.Daemons;
 

@@ -12,7 +12,7 @@ internal sealed record UpOptions(
     TimeSpan? StopGrace)
 {
     /// <summary>--http: also serve the control API, /metrics and the dashboard on this TCP address.</summary>
-    public Control.Security.HttpAddress? Http { get; init; }
+    public Control.HttpAddress? Http { get; init; }
 
     /// <summary>--token-file: the token TCP requests must carry.</summary>
     public string? TokenFile { get; init; }

@@ -619,8 +619,10 @@ internal sealed class PlacementCoordinatorActor : ReceiveActor, IWithUnboundedSt
         return null;
     }
 
+    // Through the library's source-generated spec context: the native CLI has no reflection-based serializer.
     private static bool SameSpec(DaemonSpec a, DaemonSpec b) =>
-        JsonSerializer.Serialize(a with { Lifetime = DaemonLifetime.Persistent }) == JsonSerializer.Serialize(b with { Lifetime = DaemonLifetime.Persistent });
+        JsonSerializer.Serialize(a with { Lifetime = DaemonLifetime.Persistent }, ActorSupervisor.Serialization.SpecJsonContext.Default.DaemonSpec)
+        == JsonSerializer.Serialize(b with { Lifetime = DaemonLifetime.Persistent }, ActorSupervisor.Serialization.SpecJsonContext.Default.DaemonSpec);
 
     private void OnSubmit(DaemonSpec spec, IActorRef replyTo)
     {

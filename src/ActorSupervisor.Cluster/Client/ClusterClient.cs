@@ -11,7 +11,7 @@ namespace ActorSupervisor.Cluster.Client;
 /// waits for the answer. Anyone who can reach a node's port can do the same: the cluster port is the trust boundary
 /// (docs/cluster.md, "Security").
 /// </summary>
-public sealed class ClusterClient : IAsyncDisposable
+internal sealed class ClusterClient : IAsyncDisposable
 {
     private readonly ActorSystem _system;
     private readonly NodeEndpoint _endpoint;

@@ -10,7 +10,7 @@ namespace ActorSupervisor.Cluster.Client;
 /// ask the whole cluster through it. Untrusted on reading like every file under the state dir: capped, never followed
 /// through a symbolic link, and believed only while the process it names is alive with the recorded start time.
 /// </summary>
-public sealed record NodeEndpoint
+internal sealed record NodeEndpoint
 {
     [JsonPropertyName("session")] public string Session { get; init; } = "";
     [JsonPropertyName("node")] public string Node { get; init; } = "";
@@ -20,7 +20,11 @@ public sealed record NodeEndpoint
     [JsonPropertyName("pid_start_time")] public ulong PidStartTime { get; init; }
 }
 
-public static class NodeEndpointFile
+/// <summary>Source-generated JSON for the endpoint file: the CLI that reads and writes it publishes as NativeAOT.</summary>
+[JsonSerializable(typeof(NodeEndpoint))]
+internal sealed partial class NodeEndpointJsonContext : JsonSerializerContext;
+
+internal static class NodeEndpointFile
 {
     private const int MaxBytes = 4096;
 
@@ -39,7 +43,7 @@ public static class NodeEndpointFile
             Mode = FileMode.Create, Access = FileAccess.Write,
             UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
         };
-        using (var stream = new FileStream(temp, options)) JsonSerializer.Serialize(stream, endpoint);
+        using (var stream = new FileStream(temp, options)) JsonSerializer.Serialize(stream, endpoint, NodeEndpointJsonContext.Default.NodeEndpoint);
         File.Move(temp, path, overwrite: true);
     }
 
@@ -74,7 +78,7 @@ public static class NodeEndpointFile
             var buffer = new byte[MaxBytes + 1];
             var read = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
             if (read > MaxBytes) return null;
-            var endpoint = JsonSerializer.Deserialize<NodeEndpoint>(buffer.AsSpan(0, read));
+            var endpoint = JsonSerializer.Deserialize(buffer.AsSpan(0, read), NodeEndpointJsonContext.Default.NodeEndpoint);
             return endpoint is not null && endpoint.Address.StartsWith("akka.tcp://", StringComparison.Ordinal)
                                         && Daemons.Validation.IsSafeName(endpoint.Session)
                 ? endpoint

@@ -11,23 +11,27 @@ namespace ActorSupervisor.Cluster.Configuration;
 /// </summary>
 public static class ClusterHocon
 {
-    public const string Section = "actorsupervisor.cluster";
+    internal const string Section = "actorsupervisor.cluster";
 
+    /// <summary>
+    /// The cluster defaults (hocon/cluster.conf, embedded): Akka.Cluster as the provider, the message serializer,
+    /// split-brain resolution and the <c>actorsupervisor.cluster</c> timings. Put an app's own HOCON before it.
+    /// </summary>
     public static Config Defaults { get; } = Load();
 
     /// <summary>
     /// The role every node of a session carries, so a session's coordinator runs only on its own nodes. Roles a person
     /// gives may not start with <see cref="ReservedRolePrefix"/>, so it cannot collide with one.
     /// </summary>
-    public static string SessionRole(string sessionId) => $"{ReservedRolePrefix}session.{sessionId}";
+    internal static string SessionRole(string sessionId) => $"{ReservedRolePrefix}session.{sessionId}";
 
-    public const string ReservedRolePrefix = "actorsupervisor.";
+    internal const string ReservedRolePrefix = "actorsupervisor.";
 
     /// <summary>Akka's address of a node, from its endpoint.</summary>
-    public static string AkkaAddress(string systemName, ClusterEndpoint endpoint) => $"akka.tcp://{systemName}@{endpoint}";
+    internal static string AkkaAddress(string systemName, ClusterEndpoint endpoint) => $"akka.tcp://{systemName}@{endpoint}";
 
     /// <summary>Every role a node carries: the session's, then its own.</summary>
-    public static IReadOnlyList<string> Roles(ClusterNodeOptions options, string sessionId) =>
+    internal static IReadOnlyList<string> Roles(ClusterNodeOptions options, string sessionId) =>
         [SessionRole(sessionId), .. options.Roles];
 
     /// <summary>The node's settings over the defaults.</summary>

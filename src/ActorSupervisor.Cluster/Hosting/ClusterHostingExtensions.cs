@@ -14,6 +14,7 @@ namespace ActorSupervisor.Cluster.Hosting;
 /// <summary>Registry key of a clustered node's own session actor (what runs here), beside <see cref="ClusterSupervisor"/>'s agent.</summary>
 public sealed class ClusterNodeSession;
 
+/// <summary>Makes an Akka.Hosting app a node of a clustered session.</summary>
 public static class ClusterHostingExtensions
 {
     /// <summary>

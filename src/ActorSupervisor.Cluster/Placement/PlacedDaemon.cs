@@ -10,7 +10,7 @@ namespace ActorSupervisor.Cluster.Placement;
 /// Akka.DistributedData, so a coordinator that takes over on another node knows every daemon, also those whose node
 /// died with the old coordinator.
 /// </summary>
-public sealed record PlacedDaemon : IClusterMessage
+internal sealed record PlacedDaemon : IClusterMessage
 {
     [JsonPropertyName("spec")] public required DaemonSpec Spec { get; init; }
 

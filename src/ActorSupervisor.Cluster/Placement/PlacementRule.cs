@@ -72,7 +72,7 @@ internal static class Placer
 }
 
 /// <summary>The cluster's checks of a set of specs, for callers that want them before anything starts (the CLI's `up`).</summary>
-public static class ClusterSpecs
+internal static class ClusterSpecs
 {
     /// <summary>Throws <see cref="InvalidSpecException"/> naming each spec's bad placement field and value.</summary>
     public static void EnsureValid(IEnumerable<DaemonSpec> specs, string source)

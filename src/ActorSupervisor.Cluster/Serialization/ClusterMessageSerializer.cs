@@ -9,7 +9,7 @@ using ActorSupervisor.Cluster.Protocol;
 namespace ActorSupervisor.Cluster.Serialization;
 
 /// <summary>Marks what crosses the wire between nodes (and what is replicated): <see cref="ClusterMessageSerializer"/> writes it.</summary>
-public interface IClusterMessage;
+internal interface IClusterMessage;
 
 /// <summary>
 /// JSON (System.Text.Json) for the cluster's messages: specs and snapshots keep the project's own JSON names, so what
@@ -17,7 +17,7 @@ public interface IClusterMessage;
 /// renamed class does not break a rolling upgrade. Akka's default serializer (Newtonsoft, by CLR type name) would
 /// ignore those names and accept any type a peer names.
 /// </summary>
-public sealed class ClusterMessageSerializer(ExtendedActorSystem system) : SerializerWithStringManifest(system)
+internal sealed class ClusterMessageSerializer(ExtendedActorSystem system) : SerializerWithStringManifest(system)
 {
     private static readonly JsonSerializerOptions Json = new() { MaxDepth = 32 };
 

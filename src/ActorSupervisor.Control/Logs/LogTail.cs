@@ -7,7 +7,7 @@ namespace ActorSupervisor.Control.Logs;
 /// by the daemon, so it may be huge, binary, or one endless line), and a log that is a symbolic link is not followed:
 /// the logs directory is the supervisor's, and a link planted there must not make it read another file.
 /// </summary>
-public static class LogTail
+internal static class LogTail
 {
     /// <summary>The most a tail reads from the end of the file, whatever number of lines is asked for.</summary>
     public const int MaxTailBytes = 1024 * 1024;

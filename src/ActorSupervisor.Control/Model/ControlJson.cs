@@ -16,4 +16,4 @@ namespace ActorSupervisor.Control.Model;
 [JsonSerializable(typeof(ErrorView))]
 [JsonSerializable(typeof(HealthView))]
 [JsonSerializable(typeof(DaemonSpec))]
-public sealed partial class ControlJson : JsonSerializerContext;
+internal sealed partial class ControlJson : JsonSerializerContext;

@@ -4,7 +4,7 @@ using ActorSupervisor.Daemons;
 namespace ActorSupervisor.Control.Model;
 
 /// <summary>One daemon as the control API shows it: its live state and everything an operator asks about.</summary>
-public sealed record DaemonView
+internal sealed record DaemonView
 {
     [JsonPropertyName("name")] public required string Name { get; init; }
     [JsonPropertyName("session")] public required string Session { get; init; }
@@ -54,7 +54,7 @@ public sealed record DaemonView
 }
 
 /// <summary>A daemon of another session under the same project, from its PID file; read-only.</summary>
-public sealed record ForeignView(
+internal sealed record ForeignView(
     [property: JsonPropertyName("name")] string Name,
     [property: JsonPropertyName("owner_id")] string OwnerId,
     [property: JsonPropertyName("pid")] int Pid,
@@ -63,7 +63,7 @@ public sealed record ForeignView(
     [property: JsonPropertyName("supervisor_alive")] bool SupervisorAlive);
 
 /// <summary>GET /v1/status: the supervisor and every daemon of its session.</summary>
-public sealed record StatusView
+internal sealed record StatusView
 {
     [JsonPropertyName("session")] public required string Session { get; init; }
     [JsonPropertyName("supervisor_pid")] public int SupervisorPid { get; init; }
@@ -78,7 +78,7 @@ public sealed record StatusView
 }
 
 /// <summary>One line of the event stream: a daemon's snapshot, as of now (type snapshot) or after a change (type state).</summary>
-public sealed record EventView
+internal sealed record EventView
 {
     [JsonPropertyName("type")] public required string Type { get; init; }
     [JsonPropertyName("at")] public DateTimeOffset At { get; init; }
@@ -87,7 +87,7 @@ public sealed record EventView
 }
 
 /// <summary>POST /v1/reload: what the spec file's new contents changed.</summary>
-public sealed record ReloadView
+internal sealed record ReloadView
 {
     [JsonPropertyName("source")] public string Source { get; init; } = "";
     [JsonPropertyName("added")] public IReadOnlyList<string> Added { get; init; } = [];
@@ -99,20 +99,20 @@ public sealed record ReloadView
 }
 
 /// <summary>Every error: a sentence for a person, the daemon it concerns, and for bad input each field at fault.</summary>
-public sealed record ErrorView
+internal sealed record ErrorView
 {
     [JsonPropertyName("error")] public required string Error { get; init; }
     [JsonPropertyName("name")] public string? Name { get; init; }
     [JsonPropertyName("problems")] public IReadOnlyList<ProblemView>? Problems { get; init; }
 }
 
-public sealed record ProblemView(
+internal sealed record ProblemView(
     [property: JsonPropertyName("field")] string Field,
     [property: JsonPropertyName("value")] string? Value,
     [property: JsonPropertyName("problem")] string Problem);
 
 /// <summary>GET /healthz: the health check's verdict.</summary>
-public sealed record HealthView
+internal sealed record HealthView
 {
     [JsonPropertyName("status")] public required string Status { get; init; }
     [JsonPropertyName("description")] public string? Description { get; init; }

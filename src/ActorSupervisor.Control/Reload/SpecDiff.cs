@@ -5,7 +5,7 @@ using ActorSupervisor.Daemons;
 namespace ActorSupervisor.Control.Reload;
 
 /// <summary>What a reload does to each daemon: the file's specs against the ones the session runs.</summary>
-public sealed record SpecDiff(
+internal sealed record SpecDiff(
     IReadOnlyList<DaemonSpec> Added,
     IReadOnlyList<string> Removed,
     IReadOnlyList<DaemonSpec> Changed,

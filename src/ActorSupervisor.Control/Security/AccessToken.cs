@@ -7,7 +7,7 @@ namespace ActorSupervisor.Control.Security;
 /// The secret every TCP request to the API must carry (Authorization: Bearer). Read from a --token-file, or made at
 /// random and written, mode 0600, beside the control socket for the user's own tools.
 /// </summary>
-public sealed class AccessToken
+internal sealed class AccessToken
 {
     private const int MaxFileBytes = 4096;
     private const int MinLength = 16;

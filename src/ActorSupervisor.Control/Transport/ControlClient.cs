@@ -9,7 +9,7 @@ using ActorSupervisor.Control.Model;
 namespace ActorSupervisor.Control.Transport;
 
 /// <summary>HTTP over a session's control socket, for the CLI and other tools of the same user.</summary>
-public sealed class ControlClient : IDisposable
+internal sealed class ControlClient : IDisposable
 {
     private readonly HttpClient _http;
 
@@ -119,7 +119,7 @@ public sealed class ControlClient : IDisposable
 }
 
 /// <summary>A refusal or error from a supervisor's control API, with its sentence.</summary>
-public sealed class ControlException(string message, HttpStatusCode status, ErrorView? error = null) : Exception(message)
+internal sealed class ControlException(string message, HttpStatusCode status, ErrorView? error = null) : Exception(message)
 {
     public HttpStatusCode Status { get; } = status;
     public ErrorView? Detail { get; } = error;

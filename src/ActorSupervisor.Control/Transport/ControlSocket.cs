@@ -16,7 +16,7 @@ namespace ActorSupervisor.Control.Transport;
 /// <c>/proc/self/fd/&lt;fd of the control dir&gt;/&lt;session&gt;.sock</c>, at most 88 bytes with a 64-byte session
 /// name. Nothing moves to /tmp, where another user could plant a directory or a socket first.
 /// </remarks>
-public static partial class ControlSocket
+internal static partial class ControlSocket
 {
     public const int MaxSocketPathBytes = 107;
     private const UnixFileMode PrivateDir = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;

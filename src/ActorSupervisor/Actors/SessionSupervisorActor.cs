@@ -11,15 +11,29 @@ using static ActorSupervisor.Actors.SupervisorQueries;
 namespace ActorSupervisor.Actors;
 
 /// <summary>
-/// One per session: the registry of its daemons and the router between callers and them. What each daemon's state
-/// is, and how news changes it, is <see cref="DaemonRecord"/>'s business; this actor keeps one per daemon, routes
-/// news from the daemon's current generation to it, answers every query from it (also while a daemon is between
-/// generations), and does what the record cannot: the OS lock and port claim a daemon holds, the BackoffSupervisor
-/// that runs its generations, the callers waiting for a start or a stop, and the events for subscribers.
+/// The session actor: one per session, it supervises that session's daemons. Send it
+/// <see cref="SupervisorCommands"/> and <see cref="SupervisorQueries"/> (every one is answered, see each), and subscribe
+/// to <see cref="SupervisorEvents"/> on the ActorSystem's event stream. One daemon's failure never restarts it: a
+/// daemon that fails is restarted with backoff or left failed, and the others run on. When it stops (or its
+/// ActorSystem terminates) without a <see cref="SupervisorCommands.Shutdown"/>, it kills its daemons' process groups.
+/// Create it with <see cref="Props"/>, or let <c>WithDaemonSupervisor</c> (Akka.Hosting) or
+/// <see cref="Supervisor.New"/> do it.
 /// </summary>
+/// <remarks>
+/// Inside, the actor is a registry and router: each daemon's state and how news changes it is kept in one immutable
+/// record per daemon; the actor routes news from the daemon's current generation to it, answers every query from it
+/// (also while a daemon is between generations), and does what the record cannot: the OS lock and port claim a daemon
+/// holds, the BackoffSupervisor that runs its generations, the callers waiting for a start or a stop, and the events
+/// for subscribers.
+/// </remarks>
 public sealed class SessionSupervisorActor : ReceiveActor
 {
-    /// <summary>The actor name used under /user, as the design fixes it.</summary>
+    /// <summary>
+    /// The name the library gives a session's actor under /user (<c>daemon-supervisor-&lt;session&gt;</c>), so that
+    /// <c>ActorSelection("/user/" + ActorName(id))</c> finds it. A second actor of the same session in one ActorSystem
+    /// is refused by Akka for this name.
+    /// </summary>
+    /// <param name="sessionId">The session's id (<see cref="SupervisorConfig.SessionId"/>).</param>
     public static string ActorName(string sessionId) => $"daemon-supervisor-{sessionId}";
 
     /// <summary>What the session holds for one daemon besides its record.</summary>
@@ -56,12 +70,25 @@ public sealed class SessionSupervisorActor : ReceiveActor
     private readonly HashSet<Slot> _parked = [];
     private bool _shutDown;
 
-    /// <summary>Creates the session actor; throws <see cref="InvalidSpecException"/> naming every bad field of the config.</summary>
+    /// <summary>
+    /// Creates the session actor without logging. Called by Akka through <see cref="Props"/>, not by application code.
+    /// </summary>
+    /// <param name="config">The session's settings; zeros take the library's defaults.</param>
+    /// <exception cref="InvalidSpecException">The config is invalid; the message names every bad field and value.</exception>
+    /// <exception cref="PlatformNotSupportedException">Not on Linux.</exception>
     public SessionSupervisorActor(SupervisorConfig config) : this(config, null)
     {
     }
 
-    /// <summary>As above, logging through <paramref name="loggers"/> (nothing is logged without one).</summary>
+    /// <summary>
+    /// Creates the session actor, logging the supervision log through <paramref name="loggers"/> (categories
+    /// <c>ActorSupervisor.Session</c> and <c>ActorSupervisor.Daemon.&lt;name&gt;</c>; nothing is logged without one).
+    /// Called by Akka through <see cref="Props"/>, not by application code.
+    /// </summary>
+    /// <param name="config">The session's settings; zeros take the library's defaults.</param>
+    /// <param name="loggers">Where the supervision log goes, or null for nowhere.</param>
+    /// <exception cref="InvalidSpecException">The config is invalid; the message names every bad field and value.</exception>
+    /// <exception cref="PlatformNotSupportedException">Not on Linux.</exception>
     public SessionSupervisorActor(SupervisorConfig config, ILoggerFactory? loggers)
     {
         Platform.EnsureLinux();
@@ -98,7 +125,15 @@ public sealed class SessionSupervisorActor : ReceiveActor
         Receive<Terminated>(OnBackoffTerminated);
     }
 
-    /// <summary>Props for the session actor of <paramref name="config"/>'s session.</summary>
+    /// <summary>
+    /// Props for the session actor of <paramref name="config"/>'s session, to create it yourself:
+    /// <c>system.ActorOf(SessionSupervisorActor.Props(config), SessionSupervisorActor.ActorName(config.SessionId))</c>.
+    /// The config is used as given, zeros taking the library's defaults; the ActorSystem's <c>actorsupervisor { }</c>
+    /// HOCON settings are applied by <c>WithDaemonSupervisor</c> and <see cref="Supervisor.New"/>, not here. An invalid
+    /// config fails the actor's creation with an <see cref="InvalidSpecException"/>.
+    /// </summary>
+    /// <param name="config">The session's settings.</param>
+    /// <param name="loggers">Where the supervision log goes, or null for nowhere.</param>
     public static Props Props(SupervisorConfig config, ILoggerFactory? loggers = null) =>
         Akka.Actor.Props.Create(() => new SessionSupervisorActor(config, loggers));
 

@@ -8,7 +8,7 @@ namespace ActorSupervisor.Configuration;
 /// optional `export ` prefix, values bare (trimmed, a trailing " # comment" dropped), in double quotes (\n \t \" \\
 /// escapes) or in single quotes (literal). Read capped: the file is the user's, but it could be anything.
 /// </summary>
-public static partial class DotEnv
+internal static partial class DotEnv
 {
     /// <summary>More than any environment needs; a bigger file is refused, not read.</summary>
     public const int MaxBytes = 256 * 1024;

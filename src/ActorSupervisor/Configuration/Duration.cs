@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 namespace ActorSupervisor.Configuration;
 
 /// <summary>Durations as people write them in spec files and flags: 250ms, 5s, 1.5s, 1m, 2h.</summary>
-public static partial class Duration
+internal static partial class Duration
 {
     [GeneratedRegex(@"^\s*(?<n>[0-9]{1,20}(\.[0-9]{1,20})?)\s*(?<u>ms|s|m|h)\s*\z", RegexOptions.CultureInvariant)]
     private static partial Regex Pattern();

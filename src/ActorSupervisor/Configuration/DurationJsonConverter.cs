@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 namespace ActorSupervisor.Configuration;
 
 /// <summary>Durations in spec files as people write them ("250ms", "5s", "1m"), the same words as the flags take.</summary>
-public sealed class DurationJsonConverter : JsonConverter<TimeSpan?>
+internal sealed class DurationJsonConverter : JsonConverter<TimeSpan?>
 {
     /// <inheritdoc />
     public override bool HandleNull => true;

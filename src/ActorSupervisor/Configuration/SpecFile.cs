@@ -14,7 +14,10 @@ namespace ActorSupervisor.Configuration;
 /// </summary>
 public static class SpecFile
 {
-    /// <summary>A spec file is a few kilobytes; a bigger one is a mistake (or /dev/zero), not a config.</summary>
+    /// <summary>
+    /// The largest spec file read, in bytes (4 MiB). A spec file is a few kilobytes; a bigger one is a mistake (or
+    /// /dev/zero), not a config, and is refused without being read further.
+    /// </summary>
     public const int MaxBytes = 4 * 1024 * 1024;
 
     private const int MaxDepth = 64;
@@ -28,6 +31,12 @@ public static class SpecFile
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
+    /// <summary>What a spec file holds.</summary>
+    /// <param name="Specs">The daemons, in file order, each valid on its own and together (unique names, known dependencies).</param>
+    /// <param name="Settings">
+    /// A HOCON file's supervisor settings (<c>actorsupervisor { health-interval = 2s, ... }</c>), to put before the
+    /// ActorSystem's own config; empty for a JSON file.
+    /// </param>
     public sealed record Contents(IReadOnlyList<DaemonSpec> Specs, Config Settings)
     {
         /// <summary>What was accepted but deserves a word (an NTM field this supervisor does not implement).</summary>
@@ -35,9 +44,16 @@ public static class SpecFile
     }
 
     /// <summary>
-    /// Reads and checks a spec file. A relative work_dir is checked against <paramref name="projectDir"/> (where it
-    /// will be resolved at launch); without one, only its form is checked.
+    /// Reads and checks a spec file: HOCON when its name ends in <c>.conf</c> or <c>.hocon</c>, JSON otherwise. A relative
+    /// work_dir is checked against <paramref name="projectDir"/> (where it will be resolved at launch); without one, only
+    /// its form is checked. Reads at most <see cref="MaxBytes"/>; safe to call from any thread.
     /// </summary>
+    /// <param name="path">The file to read.</param>
+    /// <param name="projectDir">The project dir the daemons will run under, or null.</param>
+    /// <exception cref="InvalidSpecException">
+    /// The file is missing, unreadable, too large, not UTF-8 or not valid JSON/HOCON, or any entry is invalid; the
+    /// message lists every problem, each with the entry, field and value.
+    /// </exception>
     public static Contents Load(string path, string? projectDir = null)
     {
         var text = Read(path);
@@ -47,6 +63,14 @@ public static class SpecFile
     private static bool IsHocon(string path) =>
         path.EndsWith(".conf", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".hocon", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// Reads specs from JSON text: an array of daemon objects with NTM's snake_case keys (comments and trailing commas
+    /// allowed). Unknown keys are refused with a "did you mean". Like <see cref="Load"/> otherwise.
+    /// </summary>
+    /// <param name="json">The JSON text.</param>
+    /// <param name="source">Where the text came from, named in error messages (a path, or "request body").</param>
+    /// <param name="projectDir">The project dir the daemons will run under, or null.</param>
+    /// <exception cref="InvalidSpecException">The text is not valid JSON or any entry is invalid; every problem is listed.</exception>
     public static IReadOnlyList<DaemonSpec> ParseJson(string json, string source, string? projectDir = null) =>
         ParseJsonContents(json, source, projectDir).Specs;
 
@@ -74,6 +98,14 @@ public static class SpecFile
         }
     }
 
+    /// <summary>
+    /// Reads a HOCON spec file's text: <c>actorsupervisor.daemons = [ ... ]</c> and, beside it, supervisor settings.
+    /// Nothing outside the <c>actorsupervisor</c> section is accepted, and includes are refused. Like <see cref="Load"/> otherwise.
+    /// </summary>
+    /// <param name="hocon">The HOCON text.</param>
+    /// <param name="source">Where the text came from, named in error messages.</param>
+    /// <param name="projectDir">The project dir the daemons will run under, or null.</param>
+    /// <exception cref="InvalidSpecException">The text is not valid HOCON or any key or entry is invalid; every problem is listed.</exception>
     public static Contents ParseHocon(string hocon, string source, string? projectDir = null)
     {
         const string section = SupervisorSettings.Section;

@@ -3,7 +3,7 @@ using Akka.Configuration;
 namespace ActorSupervisor.Configuration;
 
 /// <summary>The library's HOCON defaults (hocon/reference.conf, embedded), for apps to fall back on.</summary>
-public static class SupervisorHocon
+internal static class SupervisorHocon
 {
     public static Config Defaults { get; } = Load();
 

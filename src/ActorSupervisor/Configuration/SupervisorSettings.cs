@@ -4,7 +4,7 @@ using ActorSupervisor.Daemons;
 namespace ActorSupervisor.Configuration;
 
 /// <summary>Fills a <see cref="SupervisorConfig"/>'s unset (zero) fields from the `actorsupervisor` HOCON section.</summary>
-public static class SupervisorSettings
+internal static class SupervisorSettings
 {
     public const string Section = "actorsupervisor";
 

@@ -9,6 +9,8 @@ namespace ActorSupervisor.Daemons;
 /// </summary>
 public sealed record DaemonPlacement
 {
+    /// <summary>The one node the daemon may run on (its <c>--node</c> name); it waits while that node is away. Null: not pinned.</summary>
     [JsonPropertyName("node"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Node { get; init; }
+    /// <summary>A role the node must have (<c>--roles</c>); the least loaded such node is chosen. Null: any role.</summary>
     [JsonPropertyName("role"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Role { get; init; }
 }

@@ -1,5 +1,6 @@
 namespace ActorSupervisor.Daemons;
 
+/// <summary>The daemons NTM runs for an agent session, as specs ready to start (see <see cref="All"/>).</summary>
 public static class DefaultSpecs
 {
     /// <summary>
@@ -9,6 +10,8 @@ public static class DefaultSpecs
     /// cm and am refuse a fallback port (a second instance on a random port is one its clients cannot find); am runs
     /// `serve-http` and is probed at /health/liveness. See docs/configuration.md.
     /// </summary>
+    /// <param name="includeAgentMail">Also return agent mail (am), which NTM runs only when its config opts in.</param>
+    /// <returns>New spec objects on every call, in start order.</returns>
     public static IReadOnlyList<DaemonSpec> All(bool includeAgentMail = false)
     {
         var specs = new List<DaemonSpec>

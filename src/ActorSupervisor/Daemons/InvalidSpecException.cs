@@ -4,13 +4,23 @@ using System.Text;
 namespace ActorSupervisor.Daemons;
 
 /// <summary>One problem with one field of the input, with the value that was refused.</summary>
+/// <param name="Field">
+/// Where the problem is, as the input names it: a config property (<c>MaxRestarts</c>), or a path into a spec list
+/// (<c>[2].health_url</c>, <c>Daemons[0].depends_on.db</c>).
+/// </param>
+/// <param name="Value">The refused value as text, or null when there is none to show (a missing field, a whole file).</param>
+/// <param name="Problem">What is wrong, in words: "is required", "must be between 0 and 65535".</param>
 public sealed record SpecProblem(string Field, string? Value, string Problem)
 {
     /// <summary>Longer values are cut in messages: a refused value is there to be recognised, not read in full.</summary>
-    public const int ShownLength = 120;
+    internal const int ShownLength = 120;
 
     // Field and problem are shown safely too: a key, or a parser's message quoting the text it stopped at, comes from
     // the file as much as a value does.
+    /// <summary>
+    /// The problem on one line, <c>field: problem (got 'value')</c>, safe to print: control characters are escaped and
+    /// long values cut, since field and value come from untrusted input.
+    /// </summary>
     public override string ToString() =>
         Value is null ? $"{Show(Field)}: {Show(Problem, 4 * ShownLength)}" : $"{Show(Field)}: {Show(Problem, 4 * ShownLength)} (got '{Show(Value)}')";
 
@@ -19,7 +29,7 @@ public sealed record SpecProblem(string Field, string? Value, string Problem)
     /// that would repaint the terminal) escaped as \n or \u001b, and long values cut with their length given. Showing
     /// a shown value again changes nothing (backslashes are left as they are), so subjects may be shown twice.
     /// </summary>
-    public static string Show(string value, int maxLength = ShownLength)
+    internal static string Show(string value, int maxLength = ShownLength)
     {
         var shown = new StringBuilder(Math.Min(value.Length, maxLength) + 16);
         var i = 0;
@@ -53,13 +63,18 @@ public sealed record SpecProblem(string Field, string? Value, string Problem)
 /// Thrown when a config or spec is refused. The message lists every problem, each with the field and the value,
 /// so one run of a bad file shows everything to fix. Nothing was started or written when this is thrown.
 /// </summary>
+/// <param name="subject">What was refused, for the message's first line.</param>
+/// <param name="problems">Every problem found, each naming its field and value.</param>
 public sealed class InvalidSpecException(string subject, IReadOnlyList<SpecProblem> problems)
     : Exception(Format(subject, problems))
 {
     /// <summary>A file with thousands of bad entries lists this many; the rest are counted.</summary>
-    public const int ProblemsShown = 50;
+    internal const int ProblemsShown = 50;
 
+    /// <summary>What was refused: "Daemon specs", a spec file's path, "Supervisor options".</summary>
     public string Subject { get; } = subject;
+
+    /// <summary>Every problem found, in input order; the message shows the first 50.</summary>
     public IReadOnlyList<SpecProblem> Problems { get; } = problems;
 
     private static string Format(string subject, IReadOnlyList<SpecProblem> problems)

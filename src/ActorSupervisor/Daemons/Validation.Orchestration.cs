@@ -5,7 +5,7 @@ using ActorSupervisor.Processes;
 
 namespace ActorSupervisor.Daemons;
 
-public static partial class Validation
+internal static partial class Validation
 {
     [GeneratedRegex(@"\$\{(?<inner>[^}]*)\}")]
     private static partial Regex Placeholder();

@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 namespace ActorSupervisor.Daemons;
 
 /// <summary>Refuses bad input before anything is started or written.</summary>
-public static partial class Validation
+internal static partial class Validation
 {
     // Names end up in file names and actor paths, so the alphabet is deliberately small. \z, not $: in .NET `$` also
     // matches before a final newline, which let "web\n" through to Akka's actor-name check.

@@ -13,7 +13,7 @@ namespace ActorSupervisor.Health;
 /// outlives the probe. Its output (stdout and stderr together) is read to the end but only the first
 /// <see cref="OutputLimit"/> bytes are kept: a command that prints without end costs a bounded buffer until its timeout.
 /// </summary>
-public static class CommandProbe
+internal static class CommandProbe
 {
     public const int OutputLimit = 64 * 1024;
     private const int MessageLimit = 200;

@@ -7,7 +7,7 @@ namespace ActorSupervisor.Health;
 /// What a spec's health_tcp names: "port" (the daemon's allocated port on 127.0.0.1), "PORT", or "HOST:PORT" with a
 /// loopback host ("[::1]:PORT" for IPv6). One parser for validation and the probe.
 /// </summary>
-public static class HealthTcp
+internal static class HealthTcp
 {
     /// <summary>The endpoint to connect to; null when health_tcp is unset, malformed, or names the allocated port and there is none.</summary>
     public static IPEndPoint? Resolve(string? text, int allocatedPort)

@@ -7,7 +7,7 @@ namespace ActorSupervisor.Health;
 /// a relative health_url becomes) go through <see cref="HttpProber"/>: one thread and pooled keep-alive connections
 /// for the whole process. Anything else (a host name, https) goes through one shared HttpClient, created on first use.
 /// </summary>
-public static class HttpProbe
+internal static class HttpProbe
 {
     /// <summary>
     /// One probe with its own deadline. For URLs the prober handles, the task completes on the prober's thread, so a

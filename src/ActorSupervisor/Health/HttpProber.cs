@@ -22,7 +22,7 @@ namespace ActorSupervisor.Health;
 /// matter (see <see cref="HealthWatch"/>). Only http:// URLs whose host is an IP address are probed here
 /// (<see cref="CanProbe"/>); <see cref="HttpProbe"/> sends anything else through HttpClient.
 /// </summary>
-public sealed unsafe class HttpProber
+internal sealed unsafe class HttpProber
 {
     private const int MaxHeadBytes = 64 * 1024;
     private const long MaxBodyToDrain = 64 * 1024;
@@ -624,7 +624,7 @@ public sealed unsafe class HttpProber
 /// A URL probed every interval by <see cref="HttpProber.Watch"/>. Dispose it to stop; results that arrive after that
 /// are dropped. Safe to use from any thread.
 /// </summary>
-public sealed class HealthWatch : IDisposable
+internal sealed class HealthWatch : IDisposable
 {
     private readonly HttpProber _prober;
     private readonly Action<ProbeResult> _onResult;

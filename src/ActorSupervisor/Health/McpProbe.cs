@@ -11,7 +11,7 @@ namespace ActorSupervisor.Health;
 /// carrying serverInfo, with no error (a 200 with an error, or some other server squatting on the port, is not
 /// healthy). The body read is capped.
 /// </summary>
-public static class McpProbe
+internal static class McpProbe
 {
     private const int MaxBody = 1024 * 1024;
 

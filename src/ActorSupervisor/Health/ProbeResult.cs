@@ -1,6 +1,6 @@
 namespace ActorSupervisor.Health;
 
-public sealed record ProbeResult(bool Healthy, string? Error)
+internal sealed record ProbeResult(bool Healthy, string? Error)
 {
     public static readonly ProbeResult Ok = new(true, null);
     public static ProbeResult Fail(string error) => new(false, error);

@@ -4,7 +4,7 @@ using System.Net.Sockets;
 namespace ActorSupervisor.Health;
 
 /// <summary>A TCP health check: healthy when a connection to the endpoint succeeds within the timeout.</summary>
-public static class TcpProbe
+internal static class TcpProbe
 {
     public static async Task<ProbeResult> CheckAsync(IPEndPoint endpoint, TimeSpan timeout)
     {

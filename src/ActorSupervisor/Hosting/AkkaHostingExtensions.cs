@@ -11,6 +11,11 @@ using Microsoft.Extensions.Logging;
 
 namespace ActorSupervisor.Hosting;
 
+/// <summary>
+/// Hosting a session supervisor: <c>WithDaemonSupervisor</c> composes into an app's own Akka.Hosting <c>AddAkka</c>,
+/// <c>AddDaemonSupervisor</c> sets up Akka for a Microsoft.Extensions.Hosting app that does not use it otherwise.
+/// Either way daemons start with the host and are stopped when it stops.
+/// </summary>
 public static class AkkaHostingExtensions
 {
     /// <summary>
@@ -21,6 +26,12 @@ public static class AkkaHostingExtensions
     /// The supervision log goes to the host's ILoggerFactory, one category per daemon.
     /// The config and specs are validated here: a bad one throws before the host is built, naming each field.
     /// </summary>
+    /// <param name="builder">The app's Akka.Hosting builder.</param>
+    /// <param name="config">The session's settings; zeros take the ActorSystem's <c>actorsupervisor { }</c> HOCON, then the library's defaults.</param>
+    /// <param name="specs">Daemons to start when the ActorSystem starts; none when null.</param>
+    /// <returns>The same builder.</returns>
+    /// <exception cref="InvalidSpecException">The config or a spec is invalid (every problem listed), or the names clash.</exception>
+    /// <exception cref="PlatformNotSupportedException">Not on Linux.</exception>
     public static AkkaConfigurationBuilder WithDaemonSupervisor(this AkkaConfigurationBuilder builder,
         SupervisorConfig config, IEnumerable<DaemonSpec>? specs = null) =>
         builder.WithDaemonSupervisor<SessionSupervisorActor>(config, specs);
@@ -28,8 +39,16 @@ public static class AkkaHostingExtensions
     /// <summary>
     /// As <see cref="WithDaemonSupervisor(AkkaConfigurationBuilder, SupervisorConfig, IEnumerable{DaemonSpec}?)"/>, with
     /// the session actor registered under <typeparamref name="TKey"/> (<c>IRequiredActor&lt;TKey&gt;</c>), so one
-    /// ActorSystem can run several sessions, each under a key type of the app's own.
+    /// ActorSystem can run several sessions, each under a key type of the app's own. Each session needs its own
+    /// <see cref="SupervisorConfig.SessionId"/>.
     /// </summary>
+    /// <typeparam name="TKey">The registry key the session actor is registered under.</typeparam>
+    /// <param name="builder">The app's Akka.Hosting builder.</param>
+    /// <param name="config">The session's settings.</param>
+    /// <param name="specs">Daemons to start when the ActorSystem starts; none when null.</param>
+    /// <returns>The same builder.</returns>
+    /// <exception cref="InvalidSpecException">The config or a spec is invalid; every problem is listed.</exception>
+    /// <exception cref="PlatformNotSupportedException">Not on Linux.</exception>
     public static AkkaConfigurationBuilder WithDaemonSupervisor<TKey>(this AkkaConfigurationBuilder builder,
         SupervisorConfig config, IEnumerable<DaemonSpec>? specs = null)
     {
@@ -58,7 +77,15 @@ public static class AkkaHostingExtensions
         return builder;
     }
 
-    /// <summary>As above, from <see cref="SupervisorOptions"/> (for example read with <see cref="SupervisorOptions.FromConfiguration"/>).</summary>
+    /// <summary>
+    /// As <see cref="WithDaemonSupervisor(AkkaConfigurationBuilder, SupervisorConfig, IEnumerable{DaemonSpec}?)"/>, from
+    /// <see cref="SupervisorOptions"/> (for example read with <see cref="SupervisorOptions.FromConfiguration"/>): its
+    /// settings and its <see cref="SupervisorOptions.Daemons"/>.
+    /// </summary>
+    /// <param name="builder">The app's Akka.Hosting builder.</param>
+    /// <param name="options">The session's settings and daemons; null settings take the defaults.</param>
+    /// <returns>The same builder.</returns>
+    /// <exception cref="InvalidSpecException">The options (<see cref="SupervisorOptions.Problems"/>) or a daemon are invalid.</exception>
     public static AkkaConfigurationBuilder WithDaemonSupervisor(this AkkaConfigurationBuilder builder, SupervisorOptions options)
     {
         EnsureValid(options);
@@ -68,8 +95,14 @@ public static class AkkaHostingExtensions
     /// <summary>
     /// For Microsoft.Extensions.Hosting apps that do not otherwise use Akka: an ActorSystem logging through
     /// Microsoft.Extensions.Logging, the session supervisor, and a <see cref="Supervisor"/> facade in the container.
-    /// Daemons start with the host and stop with it.
+    /// Daemons start with the host and stop with it. Akka's own log goes to the host's ILoggerFactory, not to stdout.
     /// </summary>
+    /// <param name="services">The host's services.</param>
+    /// <param name="config">The session's settings; zeros take the library's defaults.</param>
+    /// <param name="specs">Daemons to start with the host; none when null.</param>
+    /// <param name="actorSystemName">The ActorSystem's name (part of actor paths and log sources).</param>
+    /// <returns>The same services.</returns>
+    /// <exception cref="InvalidSpecException">When the host is built: the config or a spec is invalid.</exception>
     public static IServiceCollection AddDaemonSupervisor(this IServiceCollection services,
         SupervisorConfig config, IEnumerable<DaemonSpec>? specs = null, string actorSystemName = "actorsupervisor")
     {
@@ -90,6 +123,10 @@ public static class AkkaHostingExtensions
     /// fails the start with an <see cref="OptionsValidationException"/> whose failures name each field and value, and
     /// nothing is launched.
     /// </summary>
+    /// <param name="services">The host's services.</param>
+    /// <param name="configuration">The section to read, usually <c>builder.Configuration.GetSection(SupervisorOptions.SectionName)</c>.</param>
+    /// <param name="actorSystemName">The ActorSystem's name (part of actor paths and log sources).</param>
+    /// <returns>The same services.</returns>
     public static IServiceCollection AddDaemonSupervisor(this IServiceCollection services, IConfiguration configuration,
         string actorSystemName = "actorsupervisor")
     {

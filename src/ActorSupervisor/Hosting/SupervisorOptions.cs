@@ -18,58 +18,58 @@ public sealed class SupervisorOptions
     /// <summary>The configuration section <see cref="AkkaHostingExtensions.AddDaemonSupervisor(Microsoft.Extensions.DependencyInjection.IServiceCollection, IConfiguration, string)"/> reads by default.</summary>
     public const string SectionName = "ActorSupervisor";
 
-    /// <summary>Names PID files, logs and the session actor; 1 to 64 of [A-Za-z0-9._-].</summary>
+    /// <summary>Names PID files, logs and the session actor; 1 to 64 of [A-Za-z0-9._-], not starting with '.' or '-'. Required.</summary>
     public string? SessionId { get; set; }
 
-    /// <summary>Where the state dir (.ntm) lives; the work dir of daemons without one.</summary>
+    /// <summary>Where the state dir (.ntm) lives, and the work dir of daemons without one; must exist. Required.</summary>
     public string? ProjectDir { get; set; }
 
-    /// <summary>Probe period of a running daemon.</summary>
+    /// <summary>Probe period of a running daemon; default 5 s.</summary>
     public TimeSpan? HealthInterval { get; set; }
 
-    /// <summary>Probe period until a daemon's first healthy answer.</summary>
+    /// <summary>Probe period until a daemon's first healthy answer; default 100 ms.</summary>
     public TimeSpan? StartupProbeInterval { get; set; }
 
-    /// <summary>Consecutive restarts before a daemon is failed; 0 means none.</summary>
+    /// <summary>Consecutive restarts before a daemon is left failed; 0 means no restart at all, negative is refused. Default 5.</summary>
     public int? MaxRestarts { get; set; }
 
-    /// <summary>The first backoff delay.</summary>
+    /// <summary>The first backoff delay, doubled at each restart in a row; default 1 s.</summary>
     public TimeSpan? RestartBackoffMin { get; set; }
 
-    /// <summary>The backoff cap.</summary>
+    /// <summary>The longest backoff delay; default 60 s.</summary>
     public TimeSpan? RestartBackoffMax { get; set; }
 
-    /// <summary>Random factor, 0 to 1, added to each backoff delay.</summary>
+    /// <summary>Random factor, 0 to 1, added to each backoff delay (0.2 = up to 20% longer); default 0.</summary>
     public double? BackoffJitter { get; set; }
 
-    /// <summary>Failed probes in a row that fail a run.</summary>
+    /// <summary>Failed probes in a row that fail a run; default 3.</summary>
     public int? FailureThreshold { get; set; }
 
-    /// <summary>Time for a daemon with a health check to be healthy after its launch.</summary>
+    /// <summary>Time for a daemon with a health check to be healthy after its launch; default 30 s.</summary>
     public TimeSpan? StartupTimeout { get; set; }
 
-    /// <summary>Healthy time that resets the count of consecutive failures.</summary>
+    /// <summary>Healthy time that resets the count of consecutive failures; default 30 s.</summary>
     public TimeSpan? StablePeriod { get; set; }
 
-    /// <summary>Time between the stop signal and SIGKILL.</summary>
+    /// <summary>Time between the stop signal and SIGKILL; default 2 s.</summary>
     public TimeSpan? StopGrace { get; set; }
 
-    /// <summary>Deadline of one health probe.</summary>
+    /// <summary>Deadline of one health probe; default 2 s.</summary>
     public TimeSpan? ProbeTimeout { get; set; }
 
-    /// <summary>Up-time after which a daemon without a health check counts as running.</summary>
+    /// <summary>Up-time after which a daemon without a health check counts as running; default 1 s.</summary>
     public TimeSpan? SettleTime { get; set; }
 
-    /// <summary>Folder of pids/ and logs/ under the project dir (or absolute).</summary>
+    /// <summary>Folder of pids/ and logs/ under the project dir (or absolute); default ".ntm".</summary>
     public string? StateDir { get; set; }
 
-    /// <summary>A daemon's log is rotated past this size.</summary>
+    /// <summary>A daemon's log is rotated past this many bytes; default 10 MiB.</summary>
     public long? LogMaxBytes { get; set; }
 
-    /// <summary>Rotated copies of a log kept.</summary>
+    /// <summary>Rotated copies of a log kept; default 3.</summary>
     public int? LogKeep { get; set; }
 
-    /// <summary>The daemons to start with the host.</summary>
+    /// <summary>The daemons to start with the host, in order; empty by default.</summary>
     public IList<DaemonSpec> Daemons { get; set; } = [];
 
     /// <summary>The equivalent <see cref="SupervisorConfig"/> (whose zero means "the default").</summary>
@@ -111,6 +111,8 @@ public sealed class SupervisorOptions
     /// environment variables). Throws <see cref="InvalidSpecException"/> listing every key it cannot read, with its
     /// value; the rules of the values themselves are <see cref="Problems"/>'s.
     /// </summary>
+    /// <param name="section">The section holding the settings and a <c>daemons</c> array.</param>
+    /// <exception cref="InvalidSpecException">A key is unknown or a value cannot be read as its type.</exception>
     public static SupervisorOptions FromConfiguration(IConfiguration section)
     {
         var options = new SupervisorOptions();

@@ -30,9 +30,21 @@ public sealed class SupervisorHealthCheck : IHealthCheck, IAkkaHealthCheck
         return report.Daemons;
     };
 
+    /// <summary>
+    /// Asks the supervisor for its daemons' states (within 10 s) and judges them. A supervisor that does not answer is
+    /// reported with the registration's failure status and the reason; never throws except for cancellation.
+    /// </summary>
+    /// <param name="context">The health-check context; its registration's failure status stands for Unhealthy.</param>
+    /// <param name="cancellationToken">Cancels the question.</param>
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
         Check(null, context.Registration.FailureStatus, cancellationToken);
 
+    /// <summary>
+    /// As the other overload, over the session actor found in <paramref name="context"/>'s ActorRegistry (registered by
+    /// <c>WithDaemonSupervisor</c>); without one, the check reports the failure status saying so.
+    /// </summary>
+    /// <param name="context">Akka.Hosting's health-check context.</param>
+    /// <param name="cancellationToken">Cancels the question.</param>
     public Task<HealthCheckResult> CheckHealthAsync(AkkaHealthCheckContext context, CancellationToken cancellationToken = default) =>
         Check(context, context.Registration?.FailureStatus ?? HealthStatus.Unhealthy, cancellationToken);
 
@@ -49,7 +61,7 @@ public sealed class SupervisorHealthCheck : IHealthCheck, IAkkaHealthCheck
     }
 
     /// <summary>The verdict on a status table; <paramref name="failureStatus"/> stands for Unhealthy (a host may lower it).</summary>
-    public static HealthCheckResult Evaluate(IReadOnlyDictionary<string, ManagedDaemon> daemons, HealthStatus failureStatus = HealthStatus.Unhealthy)
+    internal static HealthCheckResult Evaluate(IReadOnlyDictionary<string, ManagedDaemon> daemons, HealthStatus failureStatus = HealthStatus.Unhealthy)
     {
         var data = daemons.OrderBy(kv => kv.Key, StringComparer.Ordinal)
             .ToDictionary(kv => kv.Key, kv => (object)kv.Value.State.ToWord(), StringComparer.Ordinal);

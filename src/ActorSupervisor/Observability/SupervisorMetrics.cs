@@ -24,6 +24,10 @@ namespace ActorSupervisor.Observability;
 /// </summary>
 public static class SupervisorMetrics
 {
+    /// <summary>
+    /// The name of the library's <see cref="System.Diagnostics.Metrics.Meter"/>, <c>"ActorSupervisor"</c>: what
+    /// <c>AddMeter</c> or a MeterListener subscribes to.
+    /// </summary>
     public const string MeterName = "ActorSupervisor";
 
     private static readonly Meter Meter = new(MeterName, typeof(SupervisorMetrics).Assembly.GetName().Version?.ToString());

@@ -13,7 +13,7 @@ namespace ActorSupervisor.PidFiles;
 /// The lock file is removed on release, so nothing is left behind. A reader that is not the daemon's supervisor
 /// (`stop`) takes it too before it removes the daemon's PID file, so it never removes a file a live owner rewrites.
 /// </summary>
-public sealed class DaemonLock : IDisposable
+internal sealed class DaemonLock : IDisposable
 {
     private const int HolderTextLimit = 256;
     private SafeFileHandle? _handle;

@@ -2,7 +2,7 @@ using ActorSupervisor.Processes;
 
 namespace ActorSupervisor.PidFiles;
 
-public enum StopResult
+internal enum StopResult
 {
     /// <summary>The daemon was ours, it got SIGTERM (then SIGKILL if needed), and its PID file is gone.</summary>
     Stopped,
@@ -16,7 +16,7 @@ public enum StopResult
     Failed,
 }
 
-public sealed record StopOutcome(string Name, string Session, int Pid, StopResult Kind, string Message);
+internal sealed record StopOutcome(string Name, string Session, int Pid, StopResult Kind, string Message);
 
 /// <summary>
 /// Stops daemons without the supervisor that started them (`actorsupervisor stop`), from what the state dir and /proc
@@ -26,7 +26,7 @@ public sealed record StopOutcome(string Name, string Session, int Pid, StopResul
 /// would only restart it; nor is one in a file NTM wrote, whose owner is unknown. A PID file is removed only under
 /// the daemon's lock, so a file a live owner is rewriting for the daemon's replacement is never removed.
 /// </summary>
-public static class OrphanStopper
+internal static class OrphanStopper
 {
     // StopAsync ends with SIGKILL, which cannot be refused; this only bounds a kernel that is very slow to reap.
     private static readonly TimeSpan ReapAllowance = TimeSpan.FromSeconds(10);

@@ -4,7 +4,7 @@ using ActorSupervisor.Processes;
 namespace ActorSupervisor.PidFiles;
 
 /// <summary>What <see cref="Ownership"/> concluded about the process a PID file names.</summary>
-public enum ProcessMatch
+internal enum ProcessMatch
 {
     /// <summary>The process is the daemon the file describes: it may be adopted, watched and (by its owner) signalled.</summary>
     Ours,
@@ -19,8 +19,12 @@ public enum ProcessMatch
     Invalid,
 }
 
+/// <summary>The verdict on one PID file: whether its process is the daemon it describes, and why.</summary>
+/// <param name="Match">Whether the process is ours, gone, or someone else's.</param>
+/// <param name="Reason">Why, in words, for logs and status.</param>
+/// <param name="Identity">The process's identity (pid and start time) when it is alive.</param>
 /// <param name="ByLaunchTag">The process also carries the launch id the file records: as strong as identity gets.</param>
-public sealed record Verification(ProcessMatch Match, string Reason, ProcessIdentity? Identity = null, bool ByLaunchTag = false)
+internal sealed record Verification(ProcessMatch Match, string Reason, ProcessIdentity? Identity = null, bool ByLaunchTag = false)
 {
     public bool IsOurs => Match == ProcessMatch.Ours;
 }
@@ -40,7 +44,7 @@ public sealed record Verification(ProcessMatch Match, string Reason, ProcessIden
 /// Nothing else (a base name, a PID alone) makes a process ours, and only a group led by a process verified this
 /// way is ever signalled.
 /// </summary>
-public static class Ownership
+internal static class Ownership
 {
     /// <summary>NTM records started_at just after its fork; the process's real start is known to a clock tick.</summary>
     public static readonly TimeSpan NtmStartTolerance = TimeSpan.FromSeconds(2);

@@ -16,7 +16,7 @@ namespace ActorSupervisor.PidFiles;
 /// with '-' in both, <c>a-b</c> of session <c>c</c> and <c>a</c> of session <c>b-c</c> would otherwise share one file.
 /// </para>
 /// </summary>
-public sealed class PidFileStore
+internal sealed class PidFileStore
 {
     /// <summary>A PID file is a few hundred bytes; anything bigger than this is not read.</summary>
     public const int MaxPidFileBytes = 64 * 1024;
@@ -363,16 +363,16 @@ public sealed class PidFileStore
     }
 }
 
-public sealed record PidFileEntry(string Path, string Name, PidFileInfo Info);
+internal sealed record PidFileEntry(string Path, string Name, PidFileInfo Info);
 
 /// <summary>
 /// One *.pid file as found: <see cref="Info"/> when it parses, <see cref="Problem"/> when it cannot be used as it
 /// is (then nothing it names is ever signalled). <see cref="Session"/> is empty when neither content nor name tell it.
 /// </summary>
-public sealed record PidFileReport(string Path, string Name, string Session, PidFileInfo? Info, string? Problem);
+internal sealed record PidFileReport(string Path, string Name, string Session, PidFileInfo? Info, string? Problem);
 
 /// <summary>A launch found by its tag in /proc whose PID file does not exist: its members, oldest first.</summary>
-public sealed record UntrackedLaunch(LaunchTag Tag, IReadOnlyList<TaggedProcess> Members)
+internal sealed record UntrackedLaunch(LaunchTag Tag, IReadOnlyList<TaggedProcess> Members)
 {
     /// <summary>The process that was launched (the oldest member: every other one descends from it).</summary>
     public TaggedProcess Leader => Members[0];
@@ -381,4 +381,4 @@ public sealed record UntrackedLaunch(LaunchTag Tag, IReadOnlyList<TaggedProcess>
 }
 
 /// <summary>The outcome of <see cref="PidFileStore.DecideAdoption"/>: what to adopt (or null: start fresh), and what was done, for the log.</summary>
-public sealed record AdoptionVerdict(PidFileInfo? Adopt, IReadOnlyList<string> Notes);
+internal sealed record AdoptionVerdict(PidFileInfo? Adopt, IReadOnlyList<string> Notes);

@@ -9,7 +9,7 @@ namespace ActorSupervisor.Ports;
 /// Finds ports for daemons. A port is free when nothing listens on it (checked by binding it on 127.0.0.1 and on
 /// the wildcard address, since a daemon may bind either) and no live PID file under the project records it.
 /// </summary>
-public static class PortAllocator
+internal static class PortAllocator
 {
     /// <summary>
     /// The spec's default port if free, else (unless the spec requires its port) any free port.
@@ -74,7 +74,7 @@ public static class PortAllocator
     }
 }
 
-public sealed class PortUnavailableException(string daemon, int port, int? holderPid, bool reservedElsewhere = false) : Exception(port == 0
+internal sealed class PortUnavailableException(string daemon, int port, int? holderPid, bool reservedElsewhere = false) : Exception(port == 0
     ? $"no free port could be found for daemon '{daemon}'"
     : $"daemon '{daemon}' requires port {port}, which is in use" + (holderPid is { } p ? $" by pid {p}" : "")
       + (reservedElsewhere ? " (another live daemon is recorded with it)" : ""))
@@ -84,7 +84,7 @@ public sealed class PortUnavailableException(string daemon, int port, int? holde
 }
 
 /// <summary>Which process listens on a port, from /proc/net/tcp{,6} and the socket links in /proc/*/fd.</summary>
-public static class PortOwner
+internal static class PortOwner
 {
     public static int? Find(int port)
     {

@@ -1,7 +1,7 @@
 namespace ActorSupervisor.Processes;
 
 /// <summary>Finds the file a command names, the way a shell would, but without one.</summary>
-public static class CommandPath
+internal static class CommandPath
 {
     public const string Setpriv = "/usr/bin/setpriv";
 

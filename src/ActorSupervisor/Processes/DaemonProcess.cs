@@ -11,7 +11,7 @@ namespace ActorSupervisor.Processes;
 /// What belongs to the daemon: its process group, and every process carrying its launch tag (descendants that left
 /// the group, such as a program that daemonizes itself), and while its leader still holds its session, that session.
 /// </summary>
-public sealed class DaemonProcess
+internal sealed class DaemonProcess
 {
     private readonly object _gate = new();
     private readonly PidFd? _pidFd;

@@ -1,7 +1,7 @@
 namespace ActorSupervisor.Processes;
 
 /// <summary>Everything needed to start one daemon process. Argv[0] is the command as written in the spec.</summary>
-public sealed record LaunchRequest
+internal sealed record LaunchRequest
 {
     public required IReadOnlyList<string> Argv { get; init; }
     public required string WorkDir { get; init; }
@@ -23,4 +23,4 @@ public sealed record LaunchRequest
 }
 
 /// <summary>The daemon could not be started at all; the message names what is wrong (a missing binary, a bad work dir).</summary>
-public sealed class DaemonLaunchException(string message) : Exception(message);
+internal sealed class DaemonLaunchException(string message) : Exception(message);

@@ -10,7 +10,7 @@ namespace ActorSupervisor.Processes;
 /// supervisor was killed before it wrote the PID file, and when a descendant left the daemon's process group and
 /// session (a program that daemonizes itself).
 /// </summary>
-public sealed record LaunchTag(string LaunchId, ProcessIdentity Supervisor, string Session, string Name, string StateRoot)
+internal sealed record LaunchTag(string LaunchId, ProcessIdentity Supervisor, string Session, string Name, string StateRoot)
 {
     public const string Variable = "ACTORSUPERVISOR_LAUNCH";
     private const string Version = "v1";

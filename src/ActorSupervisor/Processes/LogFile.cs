@@ -9,7 +9,7 @@ namespace ActorSupervisor.Processes;
 /// Every file is reached through <see cref="SafeFile"/>: a symbolic link planted as a log or a rotated copy is
 /// refused, never followed (neither read from nor truncated nor written through).
 /// </summary>
-public static class LogFile
+internal static class LogFile
 {
     private const int TailBytes = 16 * 1024;
     private const int CopyChunk = 64 * 1024;

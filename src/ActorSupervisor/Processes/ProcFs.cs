@@ -6,7 +6,7 @@ using System.Text;
 namespace ActorSupervisor.Processes;
 
 /// <summary>The fields of /proc/&lt;pid&gt;/stat the supervisor uses.</summary>
-public readonly record struct ProcStat(int Pid, char State, int ParentPid, int ProcessGroup, int Session, ulong StartTime)
+internal readonly record struct ProcStat(int Pid, char State, int ParentPid, int ProcessGroup, int Session, ulong StartTime)
 {
     /// <summary>Dead and waiting to be reaped (or being torn down): it holds a PID but runs nothing.</summary>
     public bool IsZombie => State is 'Z' or 'X';
@@ -17,7 +17,7 @@ public readonly record struct ProcStat(int Pid, char State, int ParentPid, int P
 /// can be megabytes; a process can rename itself to anything, parentheses and spaces included), so every read is
 /// capped and every parse tolerates garbage by answering null.
 /// </summary>
-public static unsafe class ProcFs
+internal static unsafe class ProcFs
 {
     /// <summary>A stat line is well under 1 KB; the command name in it is at most 64 bytes.</summary>
     public const int StatLimit = 4096;

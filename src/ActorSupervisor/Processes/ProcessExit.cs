@@ -2,10 +2,10 @@ namespace ActorSupervisor.Processes;
 
 /// <summary>
 /// How a process ended. Both fields are null for a process that was not our child (an adopted one).
-/// <paramref name="Detached"/> are descendants still running when the leader ended that had left its process group
+/// <see cref="Detached"/> are descendants still running when the leader ended that had left its process group
 /// (a program that daemonized itself); they are killed with the rest of the daemon.
 /// </summary>
-public sealed record ProcessExit(int Pid, int? ExitCode, int? Signal, DateTimeOffset At)
+internal sealed record ProcessExit(int Pid, int? ExitCode, int? Signal, DateTimeOffset At)
 {
     public IReadOnlyList<int> Detached { get; init; } = [];
 

@@ -5,7 +5,7 @@ namespace ActorSupervisor.Processes;
 /// start time in clock ticks since boot (field 22 of /proc/&lt;pid&gt;/stat), which a reused PID cannot share.
 /// Whether a process is *ours* takes more than this (see PidFiles/Ownership): this is only "the same process".
 /// </summary>
-public readonly record struct ProcessIdentity(int Pid, ulong StartTime)
+internal readonly record struct ProcessIdentity(int Pid, ulong StartTime)
 {
     /// <summary>The identity of the live process with this PID now, or null if there is none (or it is a zombie).</summary>
     public static ProcessIdentity? Of(int pid) =>

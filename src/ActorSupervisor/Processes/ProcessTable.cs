@@ -4,13 +4,13 @@ using System.Diagnostics;
 namespace ActorSupervisor.Processes;
 
 /// <summary>A process carrying a <see cref="LaunchTag"/>, as seen in one snapshot.</summary>
-public sealed record TaggedProcess(ProcStat Process, LaunchTag Tag)
+internal sealed record TaggedProcess(ProcStat Process, LaunchTag Tag)
 {
     public ProcessIdentity Identity => new(Process.Pid, Process.StartTime);
 }
 
 /// <summary>Every process in /proc at one moment (their stat fields), with the launch tags read on demand.</summary>
-public sealed class ProcessSnapshot
+internal sealed class ProcessSnapshot
 {
     private readonly Lazy<IReadOnlyList<TaggedProcess>> _tagged;
 
@@ -31,7 +31,7 @@ public sealed class ProcessSnapshot
 }
 
 /// <summary>Questions about all processes, answered from /proc (through <see cref="ProcFs"/>).</summary>
-public static class ProcessTable
+internal static class ProcessTable
 {
     private static readonly object Gate = new();
     private static ProcessSnapshot? _latest;

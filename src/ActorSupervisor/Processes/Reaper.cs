@@ -17,7 +17,7 @@ namespace ActorSupervisor.Processes;
 /// starts children only through this library (the CLI) may set <see cref="ReapEveryOrphan"/>.
 /// </para>
 /// </summary>
-public static class Reaper
+internal static class Reaper
 {
     private static int _enabled;
     private static readonly object Gate = new();

@@ -4,10 +4,10 @@ using Microsoft.Win32.SafeHandles;
 namespace ActorSupervisor.Processes;
 
 /// <summary>A file or directory under the state dir that the supervisor refuses to use, with the reason.</summary>
-public sealed class UnsafeStateException(string message) : IOException(message);
+internal sealed class UnsafeStateException(string message) : IOException(message);
 
 /// <summary>What statx says about a file, without following a symbolic link.</summary>
-public readonly record struct FileFacts(uint Mode, uint Uid, uint Links, ulong Inode, ulong Device, long Size)
+internal readonly record struct FileFacts(uint Mode, uint Uid, uint Links, ulong Inode, ulong Device, long Size)
 {
     public bool IsDirectory => (Mode & Native.S_IFMT) == Native.S_IFDIR;
     public bool IsRegular => (Mode & Native.S_IFMT) == Native.S_IFREG;
@@ -23,7 +23,7 @@ public readonly record struct FileFacts(uint Mode, uint Uid, uint Links, ulong I
 /// and must be a regular file of ours with no other hard link. A FIFO planted in place of a file cannot block us: it
 /// is opened non-blocking and refused. Failures are <see cref="IOException"/>s whose message names the path and why.
 /// </summary>
-public static unsafe class SafeFile
+internal static unsafe class SafeFile
 {
     private const uint PrivateDir = 0b111_000_000;   // 0700
     private const uint GroupOrOtherWrite = 0b000_010_010;

@@ -5,7 +5,7 @@ namespace ActorSupervisor.Processes;
 /// checked against the start time, so it reaches that very process or nothing. PID 1, the supervisor itself, and
 /// any PID at or below 1 are never signalled; a group only when the process leads it.
 /// </summary>
-public static class Signals
+internal static class Signals
 {
     /// <summary>
     /// Sends <paramref name="signal"/> to the process with this identity (and to the group it leads, with

@@ -1,7 +1,7 @@
 namespace ActorSupervisor.Processes;
 
 /// <summary>The signals a daemon may be asked to stop with (a spec's stop_signal), by name as people write them.</summary>
-public static class StopSignals
+internal static class StopSignals
 {
     // Linux numbers; the same on x86-64 and arm64 for every signal listed.
     private static readonly Dictionary<string, int> ByName = new(StringComparer.OrdinalIgnoreCase)

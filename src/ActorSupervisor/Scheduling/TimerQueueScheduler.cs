@@ -14,7 +14,7 @@ namespace ActorSupervisor.Scheduling;
 /// resolves only to a few ms). Used by the ActorSystems the library creates itself; an app opts in with
 /// <c>akka.scheduler.implementation = "ActorSupervisor.Scheduling.TimerQueueScheduler, ActorSupervisor"</c>.
 /// </summary>
-public sealed class TimerQueueScheduler(Config config, ILoggingAdapter log) : SchedulerBase(config, log), IDateTimeOffsetNowTimeProvider, IDisposable
+internal sealed class TimerQueueScheduler(Config config, ILoggingAdapter log) : SchedulerBase(config, log), IDateTimeOffsetNowTimeProvider, IDisposable
 {
     private static readonly Stopwatch Clock = Stopwatch.StartNew();
 

@@ -9,7 +9,7 @@ namespace ActorSupervisor.Tests.Support;
 /// receives. "Never signalled" means its record holds nothing after "start" and it is still alive with the same
 /// identity (SIGKILL cannot be recorded, but it can be seen).
 /// </summary>
-public sealed class Bystander : IDisposable
+internal sealed class Bystander : IDisposable
 {
     private readonly Process _process;
 

@@ -9,7 +9,7 @@ namespace ActorSupervisor.Tests.Support;
 /// What a supervisor killed with SIGKILL leaves behind: running daemons, launched and recorded exactly as the
 /// DaemonActor does it (launch tag in the environment, PID file naming a supervisor that is now dead).
 /// </summary>
-public static class Orphans
+internal static class Orphans
 {
     /// <summary>The identity of a process that existed and is now gone: a supervisor that died.</summary>
     public static ProcessIdentity DeadProcess()

@@ -8,7 +8,7 @@ namespace ActorSupervisor.Tests.Support;
 /// or its group reaches it) and records every catchable signal it receives. The assertion is "received no signal",
 /// not merely "still alive"; SIGKILL, which cannot be recorded, shows as the bystander gone.
 /// </summary>
-public sealed class TargetProcess : IDisposable
+internal sealed class TargetProcess : IDisposable
 {
     private readonly Process _process;
     private readonly string _dir;

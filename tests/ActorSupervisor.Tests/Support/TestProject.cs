@@ -25,7 +25,7 @@ public sealed class TestProject : IDisposable
         SessionId = sessionId ?? "t" + Tag;
     }
 
-    public PidFileStore Store => new(Config().WithDefaults().StateRoot);
+    internal PidFileStore Store => new(Config().WithDefaults().StateRoot);
 
     public SupervisorConfig Config(Func<SupervisorConfig, SupervisorConfig>? change = null)
     {
