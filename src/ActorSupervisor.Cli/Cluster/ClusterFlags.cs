@@ -68,6 +68,11 @@ internal sealed class ClusterFlags
     public ClusterNodeOptions? Read(ParseResult parse)
     {
         if (parse.GetValue(_bind) is not { } bind || parse.GetValue(_node) is not { } node) return null;
+        // Akka.Remote's transport (DotNetty) does not run NativeAOT: its type initializers need reflection that the
+        // native build has trimmed away. Say so before anything starts, rather than fail at the first bind.
+        if (!System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeSupported)
+            throw new UsageException("--cluster-bind: cluster mode needs the JIT build of actorsupervisor (dotnet build, dotnet run " +
+                                     "or the .NET tool); this native executable runs supervisors on their own only");
         return new ClusterNodeOptions
         {
             NodeName = node,

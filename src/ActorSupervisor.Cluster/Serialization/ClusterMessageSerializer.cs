@@ -19,7 +19,7 @@ internal interface IClusterMessage;
 /// </summary>
 internal sealed class ClusterMessageSerializer(ExtendedActorSystem system) : SerializerWithStringManifest(system)
 {
-    private static readonly JsonSerializerOptions Json = new() { MaxDepth = 32 };
+    private static readonly JsonSerializerOptions Json = ClusterMessageJson.Default.Options;
 
     private static readonly FrozenDictionary<Type, string> Manifests = new Dictionary<Type, string>
     {
@@ -59,7 +59,7 @@ internal sealed class ClusterMessageSerializer(ExtendedActorSystem system) : Ser
             ? manifest
             : throw new SerializationException($"{o.GetType().Name} is not a cluster message");
 
-    public override byte[] ToBinary(object obj) => JsonSerializer.SerializeToUtf8Bytes(obj, obj.GetType(), Json);
+    public override byte[] ToBinary(object obj) => JsonSerializer.SerializeToUtf8Bytes(obj, Json.GetTypeInfo(obj.GetType()));
 
     public override object FromBinary(byte[] bytes, string manifest)
     {
@@ -70,6 +70,6 @@ internal sealed class ClusterMessageSerializer(ExtendedActorSystem system) : Ser
         if (type == typeof(PlacementProtocol.Hello)) return PlacementProtocol.Hello.Instance;
         if (type == typeof(PlacementProtocol.GetPlacements)) return PlacementProtocol.GetPlacements.Instance;
         if (type == typeof(PlacementProtocol.GetLocal)) return PlacementProtocol.GetLocal.Instance;
-        return JsonSerializer.Deserialize(bytes, type, Json) ?? throw new SerializationException($"empty cluster message '{manifest}'");
+        return JsonSerializer.Deserialize(bytes, Json.GetTypeInfo(type)) ?? throw new SerializationException($"empty cluster message '{manifest}'");
     }
 }
