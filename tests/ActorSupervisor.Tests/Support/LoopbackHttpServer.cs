@@ -10,6 +10,10 @@ namespace ActorSupervisor.Tests.Support;
 /// Content-Length body, and writes whatever the test's script returns for it, byte for byte: null says nothing and
 /// keeps the connection open. Keeps serving the same connection until the client closes it, or closes it after
 /// each answer when told to. Everything it opened is closed on Dispose.
+/// <para>
+/// An answer may hold <see cref="Pause"/> (what comes before it is sent on its own, then a short wait) and
+/// <see cref="Hangup"/> (the connection is closed there), to split a response across reads or cut it off.
+/// </para>
 /// </summary>
 public sealed class LoopbackHttpServer : IDisposable
 {
@@ -31,6 +35,7 @@ public sealed class LoopbackHttpServer : IDisposable
     private readonly Func<Request, string?> _script;
     private readonly bool _closeAfterAnswer;
     private int _connections;
+    private int _answered;
 
     public LoopbackHttpServer(Func<Request, string?> script, bool closeAfterAnswer = false)
     {
@@ -40,9 +45,18 @@ public sealed class LoopbackHttpServer : IDisposable
         _ = AcceptLoop();
     }
 
+    /// <summary>In an answer: send what came before, then wait 100 ms.</summary>
+    public const char Pause = '\u0001';
+
+    /// <summary>In an answer: close the connection here.</summary>
+    public const char Hangup = '\u0002';
+
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
     public Uri Url(string path = "/") => new($"http://127.0.0.1:{Port}{path}");
     public int Connections => Volatile.Read(ref _connections);
+
+    /// <summary>Answers written to the end (every part sent, or the hangup done).</summary>
+    public int Answered => Volatile.Read(ref _answered);
     public IReadOnlyList<Request> Requests => _requests.ToArray();
 
     /// <summary>A complete response with a Content-Length body.</summary>
@@ -94,12 +108,20 @@ public sealed class LoopbackHttpServer : IDisposable
                 pending.RemoveRange(0, length);
                 _requests.Enqueue(request);
                 if (_script(request) is not { } answer) continue;
-                await stream.WriteAsync(Encoding.UTF8.GetBytes(answer), _stop.Token);
-                if (_closeAfterAnswer)
+                var hangup = answer.IndexOf(Hangup);
+                var parts = (hangup < 0 ? answer : answer[..hangup]).Split(Pause);
+                for (var i = 0; i < parts.Length; i++)
+                {
+                    if (i > 0) await Task.Delay(100, _stop.Token);
+                    if (parts[i].Length > 0) await stream.WriteAsync(Encoding.UTF8.GetBytes(parts[i]), _stop.Token);
+                }
+                if (_closeAfterAnswer || hangup >= 0)
                 {
                     client.Close();
+                    Interlocked.Increment(ref _answered);
                     return;
                 }
+                Interlocked.Increment(ref _answered);
             }
         }
         catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException or SocketException) { }
