@@ -80,8 +80,10 @@ internal static class OrphanStopper
             return Outcome(StopResult.Failed, "still running after SIGTERM and SIGKILL; PID file kept");
         // Without the lock (forced past a live supervisor) the file is its owner's to rewrite or remove, not ours.
         if (held is not null) store.RemoveUnowned(entry, held);
+        // The supervisor to name is the one found alive: the file's, or else whoever holds the lock.
+        var running = supervisorAlive ? info.SupervisorPid : held is null ? DaemonLock.HolderPid(lockPath) : null;
         var note = supervisorAlive || held is null
-            ? $" (its supervisor{(info.SupervisorPid is { } s ? $", pid {s}," : "")} is running and may restart it)"
+            ? $" (its supervisor{(running is { } s ? $", pid {s}," : "")} is running and may restart it)"
             : "";
         return Outcome(StopResult.Stopped, $"stopped{note}");
     }

@@ -77,8 +77,8 @@ public sealed class OrphanStopperSpecs : IAsyncLifetime
             AssertUntouched(process);
 
             var forced = await OrphanStopper.StopAsync(Store, entry, Grace, force: true);
-            Assert.Equal($"{Who("web", process.Pid)}: stopped (its supervisor is running and may restart it)", forced.Message);
-            Assert.Single(_project.PidFiles()); // the lock holder's to remove, not ours
+            Assert.Equal($"{Who("web", process.Pid)}: stopped (its supervisor, pid {Environment.ProcessId}, is running and may restart it)", forced.Message);
+            Assert.Single(_project.PidFiles(), f => f.EndsWith(".pid", StringComparison.Ordinal)); // the lock holder's to remove, not ours
             Assert.True(File.Exists(held.Path));
         }
         foreach (var f in _project.PidFiles()) File.Delete(f);

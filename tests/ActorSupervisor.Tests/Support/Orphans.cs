@@ -28,6 +28,9 @@ internal static class Orphans
         store.EnsureDirectories();
         session ??= project.SessionId;
         var env = new List<KeyValuePair<string, string>> { new(TestProject.TagVariable, project.Tag) };
+        // The spec's own environment too (the signal record among it), as the DaemonActor passes it.
+        foreach (var entry in spec.Env)
+            if (entry.IndexOf('=') is > 0 and var at && entry[..at] != TestProject.TagVariable) env.Add(new(entry[..at], entry[(at + 1)..]));
         if (port > 0) env.Add(new("PORT", port.ToString()));
         project.RememberPort(port);
         return DaemonProcess.Launch(new LaunchRequest
