@@ -62,6 +62,15 @@ public sealed class PortChoiceSpecs
     }
 
     [Fact]
+    public void A_busy_default_port_that_was_also_the_previous_port_gives_way_to_a_free_port_when_not_required()
+    {
+        using var busy = Bound(out var port);
+        var given = PortAllocator.Allocate(Spec(port), port, None);
+        Assert.NotEqual(port, given);
+        Assert.True(PortAllocator.IsFree(given));
+    }
+
+    [Fact]
     public void A_required_port_that_was_also_the_previous_port_is_refused_when_another_session_records_it()
     {
         var port = TestPorts.Unbound();
