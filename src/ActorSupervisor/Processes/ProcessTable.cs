@@ -63,6 +63,33 @@ internal static class ProcessTable
         }
     }
 
+    private static readonly object QueuedGate = new();
+    private static Task<ProcessSnapshot>? _queued;
+
+    /// <summary>
+    /// As <see cref="Fresh"/>, without holding a thread while it waits: a snapshot begun after this call, shared by
+    /// every caller that asks before the queued scan begins. The daemon actors stopping a thousand daemons at once run
+    /// on a couple of dispatcher threads, so with <see cref="Fresh"/> they would arrive one after another, each just
+    /// after the last scan began, and pay a scan each (200 daemons: 375 scans of /proc, 600 ms to stop them all).
+    /// </summary>
+    public static Task<ProcessSnapshot> FreshAsync()
+    {
+        lock (QueuedGate)
+        {
+            if (_queued is { } queued) return queued;
+            var scan = new TaskCompletionSource<ProcessSnapshot>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _queued = scan.Task;
+            ThreadPool.UnsafeQueueUserWorkItem(_ =>
+            {
+                // From here on a caller needs a scan that begins after this one has.
+                lock (QueuedGate) _queued = null;
+                try { scan.SetResult(Fresh()); }
+                catch (Exception e) { scan.SetException(e); }
+            }, null);
+            return scan.Task;
+        }
+    }
+
     /// <summary>Live processes of one launch (the daemon and every descendant that kept its environment).</summary>
     public static IReadOnlyList<TaggedProcess> OfLaunch(string launchId) =>
         Fresh().Tagged.Where(t => t.Tag.LaunchId == launchId).ToList();
