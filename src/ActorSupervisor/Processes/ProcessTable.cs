@@ -45,8 +45,8 @@ internal static class ProcessTable
         pgid > 0 && Fresh().Processes.Any(p => !p.IsZombie && p.ProcessGroup == pgid);
 
     /// <summary>
-    /// A snapshot begun after this call. Callers arriving together share one scan: a thousand daemons stopping at
-    /// once cost a few scans of /proc, not a thousand.
+    /// A snapshot begun after this call. Callers waiting while a scan runs share the next one, but each caller holds
+    /// its thread meanwhile: many callers at once (a mass stop) use <see cref="FreshAsync"/>.
     /// </summary>
     public static ProcessSnapshot Fresh()
     {
