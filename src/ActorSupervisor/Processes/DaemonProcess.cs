@@ -163,17 +163,18 @@ internal sealed class DaemonProcess
     {
         Volatile.Write(ref _stopRequested, true);
         var deadline = DateTimeOffset.UtcNow + grace;
-        SignalAll(signal);
+        // The scans of /proc here are shared (FreshAsync) with the other daemons stopping at the same time.
+        await SignalAllAsync(signal).ConfigureAwait(false);
         await Task.WhenAny(Exit, Task.Delay(grace)).ConfigureAwait(false);
-        if (!Exit.IsCompleted) SignalAll(Native.SIGKILL);
+        if (!Exit.IsCompleted) await SignalAllAsync(Native.SIGKILL).ConfigureAwait(false);
         var exit = await Exit.ConfigureAwait(false);
 
         // The leader is gone; grandchildren and detached descendants may linger, briefly or because they ignore SIGTERM.
-        while (AnythingLeft() && DateTimeOffset.UtcNow < deadline)
+        while (await AnythingLeftAsync().ConfigureAwait(false) && DateTimeOffset.UtcNow < deadline)
             await Task.Delay(10).ConfigureAwait(false);
-        for (var i = 0; i < 100 && AnythingLeft(); i++)
+        for (var i = 0; i < 100 && await AnythingLeftAsync().ConfigureAwait(false); i++)
         {
-            SignalAll(Native.SIGKILL);
+            await SignalAllAsync(Native.SIGKILL).ConfigureAwait(false);
             await Task.Delay(10).ConfigureAwait(false);
         }
         return exit;
@@ -237,6 +238,13 @@ internal sealed class DaemonProcess
         foreach (var escaped in Detached(ProcessTable.Fresh())) SignalExactly(escaped, signal);
     }
 
+    /// <inheritdoc cref="SignalAll"/>
+    private async Task SignalAllAsync(int signal)
+    {
+        SignalGroup(signal);
+        foreach (var escaped in Detached(await ProcessTable.FreshAsync().ConfigureAwait(false))) SignalExactly(escaped, signal);
+    }
+
     /// <summary>
     /// Live processes of this daemon outside its process group: those carrying its launch tag, and, while the leader
     /// still holds the session id (so it cannot have been reused), the other members of its session.
@@ -279,10 +287,10 @@ internal sealed class DaemonProcess
     }
 
     /// <summary>Anything of the daemon left alive: its group's members or a detached descendant.</summary>
-    private bool AnythingLeft()
+    private async Task<bool> AnythingLeftAsync()
     {
         if (ProcessGroup <= 1) return false;
-        var snapshot = ProcessTable.Fresh();
+        var snapshot = await ProcessTable.FreshAsync().ConfigureAwait(false);
         return snapshot.Processes.Any(p => !p.IsZombie && p.ProcessGroup == ProcessGroup) || Detached(snapshot).Count > 0;
     }
 
