@@ -57,13 +57,8 @@ public static class ClusterHocon
     // Hosts and roles are checked (ClusterNodeOptions.Problems) before they get here; quoting keeps ':' and '.' literal.
     private static string Quote(string text) => "\"" + text.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
 
-    private static Config Load()
-    {
-        using var stream = typeof(ClusterHocon).Assembly.GetManifestResourceStream("ActorSupervisor.Cluster.cluster.conf")
-                           ?? throw new InvalidOperationException("embedded cluster.conf is missing");
-        using var reader = new StreamReader(stream);
-        return ConfigurationFactory.ParseString(reader.ReadToEnd());
-    }
+    private static Config Load() =>
+        ConfigurationFactory.ParseString(ActorSupervisor.Configuration.SupervisorHocon.Embedded(typeof(ClusterHocon).Assembly, "ActorSupervisor.Cluster.cluster.conf"));
 }
 
 /// <summary>The `actorsupervisor.cluster` settings, read once per node.</summary>

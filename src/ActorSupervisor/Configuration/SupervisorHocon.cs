@@ -15,11 +15,18 @@ internal static class SupervisorHocon
         .ParseString("""akka.scheduler.implementation = "ActorSupervisor.Scheduling.TimerQueueScheduler, ActorSupervisor" """)
         .WithFallback(Defaults);
 
-    private static Config Load()
+    private static Config Load() => ConfigurationFactory.ParseString(Embedded(typeof(SupervisorHocon).Assembly, "ActorSupervisor.reference.conf"));
+
+    /// <summary>
+    /// A HOCON file built into <paramref name="assembly"/>: ours, of a size known at build time, so it is read whole
+    /// (a file from outside goes through <see cref="SpecFile"/>'s capped read instead).
+    /// </summary>
+    internal static string Embedded(System.Reflection.Assembly assembly, string name)
     {
-        using var stream = typeof(SupervisorHocon).Assembly.GetManifestResourceStream("ActorSupervisor.reference.conf")
-                           ?? throw new InvalidOperationException("embedded reference.conf is missing");
-        using var reader = new StreamReader(stream);
-        return ConfigurationFactory.ParseString(reader.ReadToEnd());
+        using var stream = assembly.GetManifestResourceStream(name)
+                           ?? throw new InvalidOperationException($"embedded {name} is missing");
+        var bytes = new byte[stream.Length];
+        stream.ReadExactly(bytes);
+        return System.Text.Encoding.UTF8.GetString(bytes);
     }
 }
