@@ -206,7 +206,9 @@ public sealed class SessionSupervisorActor : ReceiveActor
         if (_shutDown) return new InvalidOperationException($"supervisor of session '{_context.SessionId}' has been shut down");
         var problems = Validation.Problems(spec, "", _context.Config.ProjectDir);
         if (problems.Count > 0) return new InvalidSpecException($"Daemon spec '{SpecProblem.Show(spec?.Name ?? "")}'", problems);
-        // Dependencies may name daemons started later (they are waited for), but never close a cycle.
+        // Dependencies may name daemons started later (they are waited for), but never close a cycle. A cycle the new
+        // spec closes runs through it, so one that depends on nothing closes none (and a thousand starts stay linear).
+        if (Dependencies.Of(spec!).Count == 0) return null;
         var graph = _slots.Values.Select(s => s.Record.Snapshot.Spec).Where(s => s.Name != spec!.Name).Append(spec!);
         return Dependencies.FindCycle(graph) is { } cycle
             ? new InvalidSpecException($"Daemon spec '{spec!.Name}'", [new SpecProblem("depends_on", cycle, "is a dependency cycle: no daemon in it could ever start")])
