@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
 using Microsoft.Win32.SafeHandles;
@@ -321,14 +320,13 @@ internal sealed class DaemonProcess
             lock (_gate) { Reap(out var c, out var s); return new ProcessExit(Pid, c, s, DateTimeOffset.UtcNow); }
         }
         await ExitWatcher.Shared.WhenExited(_pidFd.Fd).ConfigureAwait(false);
-        var exitSeen = Stopwatch.GetTimestamp(); // after the exit, so after what it left was reparented to us
         int? code, signal;
         lock (_gate) Reap(out code, out signal);
         // A leader that exits while descendants it detached run on has daemonized itself: say so in the exit. What
         // such a program detaches is reparented to us (the subreaper), so without a child of that kind there is
         // nothing to find, and a crash costs no scan of /proc.
         IReadOnlyList<ProcessIdentity> detached = [];
-        if (LaunchId is not null && !Volatile.Read(ref _stopRequested) && Reaper.HasUnownedChildren(since: exitSeen, except: Pid))
+        if (LaunchId is not null && !Volatile.Read(ref _stopRequested) && Reaper.HasUnownedChildren())
             detached = await Task.Run(() => Detached(ProcessTable.Fresh())).ConfigureAwait(false); // off the exit watcher's thread
         foreach (var d in detached) _detachedAtExit[d.Pid] = d;
         return new ProcessExit(Pid, code, signal, DateTimeOffset.UtcNow) { Detached = detached.Select(d => d.Pid).ToArray() };

@@ -1,6 +1,5 @@
 using System.Runtime.InteropServices;
 using System.Collections.Concurrent;
-using System.Diagnostics;
 
 namespace ActorSupervisor.Processes;
 
@@ -76,57 +75,26 @@ internal static class Reaper
         Seen[identity] = true;
     }
 
-    /// <summary>
-    /// True when a process that no DaemonProcess or probe owns (<paramref name="except"/> aside) is our child: a
-    /// reparented descendant, most likely. Answered from a look at our children begun at <paramref name="since"/> (a
-    /// Stopwatch timestamp) or later, which a sweep on the same SIGCHLD may already have taken.
-    /// </summary>
-    internal static bool HasUnownedChildren(long since, int except)
+    /// <summary>True when a process that no DaemonProcess or probe owns is our child: a reparented descendant, most likely.</summary>
+    internal static bool HasUnownedChildren()
     {
-        foreach (var child in ChildrenSince(since))
-            if (child != except && !Owned.ContainsKey(child)) return true;
+        foreach (var child in ProcFs.Children(Environment.ProcessId))
+            if (!Owned.ContainsKey(child)) return true;
         return false;
     }
 
-    private static readonly object WalkGate = new();
-    private static (long StartedAt, IReadOnlyList<int> Children) _lastWalk = (long.MinValue, []);
-
-    /// <summary>
-    /// Our children, from a walk of /proc/self/task/*/children begun at <paramref name="since"/> or later. A child's
-    /// exit sends SIGCHLD as its pidfd becomes readable, so the reaper's sweep and the exit's look for detached
-    /// descendants ask at the same moment: they share one walk instead of running two side by side.
-    /// </summary>
-    private static IReadOnlyList<int> ChildrenSince(long since)
-    {
-        lock (WalkGate)
-        {
-            if (_lastWalk.StartedAt >= since) return _lastWalk.Children;
-            var started = Stopwatch.GetTimestamp();
-            var children = ProcFs.Children(Environment.ProcessId);
-            _lastWalk = (started, children);
-            return children;
-        }
-    }
-
-    private static long _signalledAt;
-
     private static void Schedule()
     {
-        // The zombie this SIGCHLD is about exists from before now on: a look at our children begun later shows it.
-        Interlocked.Exchange(ref _signalledAt, Stopwatch.GetTimestamp());
         if (Interlocked.Exchange(ref _sweepQueued, 1) == 1) return;
         ThreadPool.UnsafeQueueUserWorkItem(_ =>
         {
-            // A SIGCHLD from here on queues another sweep; one before it (coalesced into this one) set the time read here.
-            Interlocked.Exchange(ref _sweepQueued, 0);
-            Sweep(Interlocked.Read(ref _signalledAt));
+            Volatile.Write(ref _sweepQueued, 0);
+            Sweep();
         }, null);
     }
 
     /// <summary>Reaps the zombies among our children that are provably reparented descendants. Returns how many.</summary>
-    public static int Sweep() => Sweep(Stopwatch.GetTimestamp());
-
-    private static int Sweep(long since)
+    public static int Sweep()
     {
         var reaped = 0;
         lock (Gate)
@@ -134,7 +102,7 @@ internal static class Reaper
             var self = Environment.ProcessId;
             var ourSession = Native.getsid(0);
             var present = new HashSet<ProcessIdentity>();
-            foreach (var child in ChildrenSince(since))
+            foreach (var child in ProcFs.Children(self))
             {
                 if (Owned.ContainsKey(child) || ProcFs.Stat(child) is not { } stat || stat.ParentPid != self) continue;
                 var id = new ProcessIdentity(child, stat.StartTime);
