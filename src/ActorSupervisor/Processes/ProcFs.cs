@@ -127,6 +127,18 @@ internal static unsafe class ProcFs
         }
     }
 
+    /// <summary>The children of one thread of a process (those it started, or was handed as a subreaper), from /proc/&lt;pid&gt;/task/&lt;tid&gt;/children.</summary>
+    public static IReadOnlyList<int> ThreadChildren(int pid, int tid)
+    {
+        var children = new List<int>();
+        if (pid <= 0 || tid <= 0) return children;
+        var bytes = ReadCapped($"/proc/{pid}/task/{tid}/children", ChildrenLimit, out _);
+        if (bytes is null) return children;
+        foreach (var range in bytes.AsSpan().Split((byte)' '))
+            if (Utf8Parser.TryParse(bytes.AsSpan()[range], out int child, out _) && child > 0) children.Add(child);
+        return children;
+    }
+
     /// <summary>The children of a process (every thread's), from /proc/&lt;pid&gt;/task/*/children.</summary>
     public static IReadOnlyList<int> Children(int pid)
     {
