@@ -131,11 +131,7 @@ internal static unsafe class ProcFs
     public static IReadOnlyList<int> ThreadChildren(int pid, int tid)
     {
         var children = new List<int>();
-        if (pid <= 0 || tid <= 0) return children;
-        var bytes = ReadCapped($"/proc/{pid}/task/{tid}/children", ChildrenLimit, out _);
-        if (bytes is null) return children;
-        foreach (var range in bytes.AsSpan().Split((byte)' '))
-            if (Utf8Parser.TryParse(bytes.AsSpan()[range], out int child, out _) && child > 0) children.Add(child);
+        if (pid > 0 && tid > 0) AddChildren($"/proc/{pid}/task/{tid}/children", children);
         return children;
     }
 
@@ -146,15 +142,18 @@ internal static unsafe class ProcFs
         try
         {
             foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
-            {
-                var bytes = ReadCapped(Path.Combine(task, "children"), ChildrenLimit, out _);
-                if (bytes is null) continue;
-                foreach (var range in bytes.AsSpan().Split((byte)' '))
-                    if (Utf8Parser.TryParse(bytes.AsSpan()[range], out int child, out _) && child > 0) children.Add(child);
-            }
+                AddChildren(Path.Combine(task, "children"), children);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
         return children;
+    }
+
+    private static void AddChildren(string path, List<int> children)
+    {
+        var bytes = ReadCapped(path, ChildrenLimit, out _);
+        if (bytes is null) return;
+        foreach (var range in bytes.AsSpan().Split((byte)' '))
+            if (Utf8Parser.TryParse(bytes.AsSpan()[range], out int child, out _) && child > 0) children.Add(child);
     }
 
     /// <summary>sysconf(_SC_CLK_TCK): the unit of start times in /proc.</summary>
