@@ -125,6 +125,7 @@ internal sealed class DaemonProcess
         }
         int pid;
         using (log) pid = Spawn(executable, spawnArgv, env, request.WorkDir, log);
+        Interlocked.Exchange(ref _nextLaunch, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
 
         var pidFd = PidFd.Open(pid);
         // Our unreaped child cannot vanish (a zombie keeps its stat), so its start time is always readable here.
@@ -193,11 +194,26 @@ internal sealed class DaemonProcess
         // descendant that left the group after that look), all of them carrying this launch's tag.
         SignalGroup(Native.SIGKILL);
         foreach (var pid in Exit.Result.Detached) if (_detachedAtExit.TryGetValue(pid, out var id)) SignalExactly(id, Native.SIGKILL);
-        _ = Task.Run(SweepStragglersAsync);
+        _ = SweepStragglersAsync(Volatile.Read(ref _nextLaunch).Task);
     }
 
-    private async Task SweepStragglersAsync()
+    /// <summary>
+    /// Completed by the next launch of any daemon in this process (and replaced by a fresh one). A failed run's straggler
+    /// sweep waits for it, so its full scans of /proc do not compete for the CPU with the restart it precedes.
+    /// </summary>
+    private static TaskCompletionSource _nextLaunch = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>How long a straggler sweep waits for that launch when none follows (a run given up, a long backoff).</summary>
+    internal static readonly TimeSpan StragglerSweepWait = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>And then, so the new process gets through its exec and its first moments first.</summary>
+    internal static readonly TimeSpan StragglerSweepAfterLaunch = TimeSpan.FromMilliseconds(5);
+
+    private async Task SweepStragglersAsync(Task nextLaunch)
     {
+        // Until here this runs on the caller's thread (the actor's): the wait costs a timer, not a thread.
+        await Task.WhenAny(nextLaunch, Task.Delay(StragglerSweepWait)).ConfigureAwait(false);
+        await Task.Delay(StragglerSweepAfterLaunch).ConfigureAwait(false);
         for (var round = 0; round < 50; round++)
         {
             var snapshot = ProcessTable.Fresh();

@@ -10,6 +10,12 @@ internal readonly record struct ProcStat(int Pid, char State, int ParentPid, int
 {
     /// <summary>Dead and waiting to be reaped (or being torn down): it holds a PID but runs nothing.</summary>
     public bool IsZombie => State is 'Z' or 'X';
+
+    /// <summary>
+    /// A kernel thread (PF_KTHREAD in the flags field, which only the kernel sets): it has no environment, no command
+    /// line and no descendants of ours, so scans need not open its files.
+    /// </summary>
+    public bool IsKernelThread { get; init; }
 }
 
 /// <summary>
@@ -28,6 +34,8 @@ internal static unsafe class ProcFs
     public const int EnvironmentLimit = 256 * 1024;
 
     private const int ChildrenLimit = 1024 * 1024;
+
+    private const uint PF_KTHREAD = 0x00200000;
 
     /// <summary>The stat fields of a process, or null when it does not exist or its stat cannot be parsed.</summary>
     public static ProcStat? Stat(int pid)
@@ -48,6 +56,7 @@ internal static unsafe class ProcFs
         //       priority nice num_threads itrealvalue starttime ...   (fields 3 .. 22)
         var state = (char)rest[0];
         int ppid = 0, pgrp = 0, session = 0;
+        uint flags = 0;
         var field = 0;
         foreach (var range in rest.Split((byte)' '))
         {
@@ -57,12 +66,13 @@ internal static unsafe class ProcFs
                 1 => Utf8Parser.TryParse(token, out ppid, out _),
                 2 => Utf8Parser.TryParse(token, out pgrp, out _),
                 3 => Utf8Parser.TryParse(token, out session, out _),
+                6 => Utf8Parser.TryParse(token, out flags, out _),
                 _ => true,
             };
             if (!ok) return null;
             if (field == 19)
                 return Utf8Parser.TryParse(token, out ulong start, out var used) && used == token.Length
-                    ? new ProcStat(pid, state, ppid, pgrp, session, start)
+                    ? new ProcStat(pid, state, ppid, pgrp, session, start) { IsKernelThread = (flags & PF_KTHREAD) != 0 }
                     : null;
             field++;
         }
@@ -117,6 +127,14 @@ internal static unsafe class ProcFs
         }
     }
 
+    /// <summary>The children of one thread of a process (those it started, or was handed as a subreaper), from /proc/&lt;pid&gt;/task/&lt;tid&gt;/children.</summary>
+    public static IReadOnlyList<int> ThreadChildren(int pid, int tid)
+    {
+        var children = new List<int>();
+        if (pid > 0 && tid > 0) AddChildren($"/proc/{pid}/task/{tid}/children", children);
+        return children;
+    }
+
     /// <summary>The children of a process (every thread's), from /proc/&lt;pid&gt;/task/*/children.</summary>
     public static IReadOnlyList<int> Children(int pid)
     {
@@ -124,15 +142,18 @@ internal static unsafe class ProcFs
         try
         {
             foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
-            {
-                var bytes = ReadCapped(Path.Combine(task, "children"), ChildrenLimit, out _);
-                if (bytes is null) continue;
-                foreach (var range in bytes.AsSpan().Split((byte)' '))
-                    if (Utf8Parser.TryParse(bytes.AsSpan()[range], out int child, out _) && child > 0) children.Add(child);
-            }
+                AddChildren(Path.Combine(task, "children"), children);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
         return children;
+    }
+
+    private static void AddChildren(string path, List<int> children)
+    {
+        var bytes = ReadCapped(path, ChildrenLimit, out _);
+        if (bytes is null) return;
+        foreach (var range in bytes.AsSpan().Split((byte)' '))
+            if (Utf8Parser.TryParse(bytes.AsSpan()[range], out int child, out _) && child > 0) children.Add(child);
     }
 
     /// <summary>sysconf(_SC_CLK_TCK): the unit of start times in /proc.</summary>

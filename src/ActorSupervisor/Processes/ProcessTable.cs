@@ -101,7 +101,8 @@ internal static class ProcessTable
         var present = new HashSet<ProcessIdentity>();
         foreach (var p in processes)
         {
-            if (p.IsZombie || p.Pid == self) continue;
+            // A kernel thread's environment cannot be opened: without this, each scan would try ~50 of them again.
+            if (p.IsZombie || p.IsKernelThread || p.Pid == self) continue;
             var id = new ProcessIdentity(p.Pid, p.StartTime);
             present.Add(id);
             if (!Tags.TryGetValue(id, out var tag))

@@ -75,10 +75,16 @@ internal static class Reaper
         Seen[identity] = true;
     }
 
-    /// <summary>True when a process that no DaemonProcess or probe owns is our child: a reparented descendant, most likely.</summary>
+    /// <summary>
+    /// True when a process that no DaemonProcess or probe owns has been handed to us: a reparented descendant, most
+    /// likely. The kernel gives an orphan to the first live thread of its subreaper (find_new_reaper), which is our
+    /// main thread for as long as the process runs, so only that thread's children are read: one file on the restart's
+    /// path instead of one per thread (about 40; the walk took 0.25 ms of a crash's 3).
+    /// </summary>
     internal static bool HasUnownedChildren()
     {
-        foreach (var child in ProcFs.Children(Environment.ProcessId))
+        var self = Environment.ProcessId;
+        foreach (var child in ProcFs.ThreadChildren(self, self))
             if (!Owned.ContainsKey(child)) return true;
         return false;
     }

@@ -57,6 +57,8 @@ public sealed class DaemonizingSpecs : IAsyncLifetime
         var copy = Assert.Single(exit.Detached);
         Assert.True(Reaper.IsSubreaper);
         Assert.Equal(Environment.ProcessId, ProcFs.Stat(copy)!.Value.ParentPid); // reparented to us, not to init
+        // ...and handed to our main thread, the one thread whose children a crash's look for detached descendants reads.
+        Assert.Contains(copy, ProcFs.ThreadChildren(Environment.ProcessId, Environment.ProcessId));
 
         process.Kill(); // the leader is gone: what is left of the daemon is found by its launch tag
         await WaitUntil(() => ProcFs.Stat(copy) is null, $"pid {copy} was not reaped (a zombie of ours would remain)");

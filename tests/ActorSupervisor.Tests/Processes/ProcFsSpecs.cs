@@ -16,6 +16,16 @@ public sealed class ProcFsSpecs
         Assert.False(stat.IsZombie);
     }
 
+    [Fact]
+    public void Only_the_kernel_s_own_flag_makes_a_process_a_kernel_thread()
+    {
+        // kthreadd's flags (0x208040) carry PF_KTHREAD; a process cannot set it, whatever it calls itself.
+        var kernel = ProcFs.ParseStat(2, Encoding.ASCII.GetBytes("2 (kthreadd) S 0 0 0 0 -1 2129984 0 0 0 0 0 1 0 0 20 0 1 0 24 0"))!.Value;
+        var posing = ProcFs.ParseStat(4242, Encoding.ASCII.GetBytes("4242 (x) S 0 0 0 ) S 1 2 3 0 -1 2129984 (kthreadd) S 17 4242 4242 0 -1 4194560 0 0 0 0 0 1 0 0 20 0 1 0 24 0"))!.Value;
+        Assert.Equal((true, false), (kernel.IsKernelThread, posing.IsKernelThread));
+        Assert.False(ProcFs.Stat(Environment.ProcessId)!.Value.IsKernelThread);
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("4242 no parenthesis at all")]
