@@ -160,6 +160,8 @@ public sealed class ForgedAdoptionSpecs(ITestOutputHelper output) : IAsyncLifeti
         Assert.EndsWith("a-b-c.pid", store.PathFor("a", "b-c")); // NTM's name, where it is unambiguous
         Assert.Equal(first.Pid, store.Read("a-b", "c")!.Pid);
         Assert.Equal(second.Pid, store.Read("a", "b-c")!.Pid);
+        await WaitForTag(first.Pid);
+        await WaitForTag(second.Pid);
         Assert.Equal(2, _project.LiveProcesses().Count);
     }
 

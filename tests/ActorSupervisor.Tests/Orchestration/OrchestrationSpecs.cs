@@ -90,7 +90,8 @@ public sealed class OrchestrationSpecs : IAsyncLifetime
     [Fact]
     public async Task A_daemon_whose_dependency_fails_for_good_is_not_started_and_says_why()
     {
-        var db = _project.Daemon("db", "--exit-after", "0", "--exit-code", "3") with { Restart = RestartPolicy.Never };
+        // Never healthy (its probe answers 503), so its exit cannot come after a success however slowly it starts.
+        var db = _project.HttpDaemon("db", "--unhealthy-after", "0s", "--exit-after", "1s", "--exit-code", "3") with { Restart = RestartPolicy.Never };
         var web = _project.Daemon("web") with
         {
             DependsOn = new Dictionary<string, DependencyCondition> { ["db"] = DependencyCondition.Healthy },
