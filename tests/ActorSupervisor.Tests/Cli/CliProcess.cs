@@ -32,7 +32,9 @@ public sealed partial class CliProcess : IDisposable
 
     public static CliProcess Start(TestProject project, params string[] args)
     {
-        var info = new ProcessStartInfo(ExecutablePath)
+        // Through `env --default-signal` (it execs, so the pid is the CLI's): a test runner started under nohup or from a
+        // non-interactive shell hands its children SIGHUP or SIGINT ignored, and `up` would rightly keep them so.
+        var info = new ProcessStartInfo("/usr/bin/env")
         {
             UseShellExecute = false,
             RedirectStandardOutput = true,
@@ -40,6 +42,8 @@ public sealed partial class CliProcess : IDisposable
             RedirectStandardInput = true,
             WorkingDirectory = project.Dir,
         };
+        info.ArgumentList.Add("--default-signal");
+        info.ArgumentList.Add(ExecutablePath);
         foreach (var arg in args) info.ArgumentList.Add(arg);
         info.Environment[TestProject.TagVariable] = project.Tag;
         return new CliProcess(Process.Start(info) ?? throw new InvalidOperationException("actorsupervisor did not start"));
