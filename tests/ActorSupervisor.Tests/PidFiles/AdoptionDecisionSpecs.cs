@@ -233,6 +233,23 @@ public sealed class AdoptionDecisionSpecs : IAsyncLifetime
         Assert.Empty(after.Notes);
     }
 
+    [Fact]
+    public void Untracked_launches_are_listed_by_name_then_session_each_led_by_its_oldest_process()
+    {
+        var dead = Orphans.DeadProcess();
+        Track(Orphans.Launch(_project, Store, _project.Daemon("b"), 0, "s1", dead));
+        var parent = Track(Orphans.Launch(_project, Store,
+            _project.Daemon("a", "--spawn-grandchildren", "1", "--grandchild-pids", Path.Combine(_project.Dir, "grandchildren")), 0, "s2", dead));
+        Track(Orphans.Launch(_project, Store, _project.Daemon("a"), 0, "s1", dead));
+        Assert.True(SpinWait.SpinUntil(() => Store.Untracked([]).Sum(u => u.Members.Count) == 4, TimeSpan.FromSeconds(30)));
+
+        var launches = Store.Untracked([]);
+
+        Assert.Equal([("a", "s1"), ("a", "s2"), ("b", "s1")], launches.Select(u => (u.Tag.Name, u.Tag.Session)));
+        Assert.Equal(2, launches[1].Members.Count);
+        Assert.Equal(parent.Pid, launches[1].Leader.Process.Pid); // the grandchild started later
+    }
+
     public Task InitializeAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync()
