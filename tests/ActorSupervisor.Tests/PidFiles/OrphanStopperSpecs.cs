@@ -85,6 +85,30 @@ public sealed class OrphanStopperSpecs : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_lock_whose_holder_wrote_nothing_is_named_as_held_by_a_supervisor_of_unknown_pid()
+    {
+        var (process, entry) = await Left("web");
+        var lockPath = Store.LockPathFor("web", _project.SessionId);
+        using (DaemonLock.TryAcquire(lockPath)!)
+        {
+            // The holder's text is best effort (a full disk): empty it under the held lock, as .NET's File API cannot.
+            var fd = Native.open(lockPath, Native.O_WRONLY, 0);
+            Assert.True(fd >= 0);
+            Native.ftruncate(fd, 0);
+            Native.close(fd);
+
+            var refused = await OrphanStopper.StopAsync(Store, entry, Grace, force: false);
+            Assert.Equal($"{Who("web", process.Pid)}: not stopped: a running supervisor (pid unknown) holds its lock and would restart it; " +
+                         "stop that supervisor with SIGINT or SIGTERM, or use --force", refused.Message);
+            AssertUntouched(process);
+
+            var forced = await OrphanStopper.StopAsync(Store, entry, Grace, force: true);
+            Assert.Equal($"{Who("web", process.Pid)}: stopped (its supervisor is running and may restart it)", forced.Message);
+        }
+        foreach (var f in _project.PidFiles()) File.Delete(f);
+    }
+
+    [Fact]
     public async Task A_daemon_in_a_file_NTM_wrote_is_refused_unless_forced()
     {
         var (process, _) = await Left("web");
@@ -197,6 +221,37 @@ public sealed class OrphanStopperSpecs : IAsyncLifetime
         Assert.Equal(new StopOutcome("web", _project.SessionId, process.Pid, StopResult.Stopped,
             $"web (session {_project.SessionId}, pid {process.Pid}, no PID file): stopped (1 process of a launch whose supervisor died before writing its PID file)"), outcome);
         Assert.Contains("SIGTERM", _project.Signals.EventsOf(process.Pid));
+    }
+
+    [Fact]
+    public async Task An_untracked_launch_whose_lock_cannot_be_used_is_not_stopped()
+    {
+        var process = Orphans.Launch(_project, Store, _project.Daemon("web"), 0, supervisor: Orphans.DeadProcess());
+        _daemons.Add(process);
+        await _project.Signals.WaitForStart(process.Pid);
+        var launch = Assert.Single(Store.Untracked([]));
+        Directory.CreateDirectory(Store.LockPathFor("web", _project.SessionId));
+
+        var outcome = await OrphanStopper.StopAsync(Store, launch, Grace, force: true);
+
+        Assert.Equal(StopResult.Refused, outcome.Kind);
+        Assert.StartsWith($"web (session {_project.SessionId}, pid {process.Pid}, no PID file): not stopped: cannot take its lock: ", outcome.Message);
+        AssertUntouched(process);
+        Directory.Delete(Store.LockPathFor("web", _project.SessionId));
+    }
+
+    [Fact]
+    public async Task An_untracked_launch_of_two_processes_is_stopped_counting_both()
+    {
+        var spec = _project.Daemon("web", "--spawn-grandchildren", "1", "--grandchild-pids", Path.Combine(_project.Dir, "grandchildren"));
+        var process = Orphans.Launch(_project, Store, spec, 0, supervisor: Orphans.DeadProcess());
+        _daemons.Add(process);
+        Assert.True(SpinWait.SpinUntil(() => Store.Untracked([]) is [{ Members.Count: 2 }], TimeSpan.FromSeconds(30)));
+        var launch = Assert.Single(Store.Untracked([]));
+
+        var outcome = await OrphanStopper.StopAsync(Store, launch, Grace, force: false);
+
+        Assert.EndsWith("no PID file): stopped (2 processes of a launch whose supervisor died before writing its PID file)", outcome.Message);
     }
 
     [Fact]

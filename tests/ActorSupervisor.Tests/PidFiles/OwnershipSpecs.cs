@@ -97,6 +97,66 @@ public sealed class OwnershipSpecs : IAsyncLifetime
         Assert.False(Ownership.Matches(["/usr/bin/python3", "/srv/other.py", "--port", "8080"], argv, "/srv/app/serve.py"));
         Assert.False(Ownership.Matches(["/usr/bin/python3", "/srv/app/serve.py", "--port", "9090"], argv, "/srv/app/serve.py"));
         Assert.False(Ownership.Matches(["/srv/app/serve.py", "--port", "8080"], argv, null));
+        Assert.False(Ownership.Matches(["python3", "", "--port", "8080"], argv, ""));
+        Assert.False(Ownership.Matches(["/srv/app/serve.py"], [], "/srv/app/serve.py"));
+        Assert.False(Ownership.Matches(["python3"], argv, "/srv/app/serve.py")); // too short to hold the file and its args
+    }
+
+    [Fact]
+    public void Each_verdict_says_why_in_words()
+    {
+        Assert.Equal("verified", Ownership.Verify(File, "web", _project.SessionId).Reason);
+        Assert.Equal("no such process", Ownership.Verify(File with { Pid = 999_999_999, ProcessGroup = null }).Reason);
+        Assert.Equal("the file records no command", Ownership.Verify(File with { Command = "", Argv = null }).Reason);
+        // A file that leaves out "command" reads it as empty, and is refused for that.
+        Assert.Equal("", new PidFileInfo().Command);
+        Assert.Equal("", new PidFileInfo().OwnerId);
+
+        var ntm = new PidFileInfo { Pid = _daemon!.Pid, OwnerId = _project.SessionId, Command = TestDaemon.Path, StartedAt = _daemon.StartedAt.AddSeconds(10) };
+        Assert.Matches(@"^that pid now belongs to another process \(started \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z, the file says \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\)$",
+            Ownership.Verify(ntm).Reason);
+
+        Assert.Equal($"the file records the command '{TestDaemon.Path} --stdout-lines 1', not this spec's '/bin/sleep --stdout-lines 1'",
+            Ownership.VerifyForSpec(File, Spec with { Command = "/bin/sleep" }, _project.SessionId).Reason);
+        Assert.Equal($"the file records the launch '{TestDaemon.Path} --stdout-lines 1 --port 8080', not this spec's '{TestDaemon.Path} --stdout-lines 1 --port 9090'",
+            Ownership.VerifyForSpec(File with { Port = 9090, Argv = [TestDaemon.Path, "--stdout-lines", "1", "--port", "8080"] },
+                Spec with { PortFlag = "--port" }, _project.SessionId).Reason);
+    }
+
+    [Fact]
+    public void A_process_that_does_not_lead_its_own_group_is_not_the_daemon()
+    {
+        using var child = Process.Start(new ProcessStartInfo("sleep", "30"))!; // our child, in our group
+        try
+        {
+            var identity = ProcessIdentity.Of(child.Id)!.Value;
+            var file = new PidFileInfo { Pid = child.Id, OwnerId = "s", Command = "sleep", StartedAt = DateTimeOffset.UtcNow, ProcessStartTime = identity.StartTime };
+            var verdict = Ownership.Verify(file);
+            Assert.Equal(ProcessMatch.NotOurs, verdict.Match);
+            Assert.StartsWith($"pid {child.Id} does not lead its own process group (group ", verdict.Reason);
+        }
+        finally
+        {
+            child.Kill();
+            child.WaitForExit();
+        }
+    }
+
+    [Fact]
+    public void A_file_without_argv_must_record_the_args_the_process_runs()
+    {
+        var verdict = Ownership.Verify(File with { Argv = null, LaunchId = null, Args = ["--stdout-lines", "2"] });
+        Assert.Equal(ProcessMatch.NotOurs, verdict.Match);
+        Assert.Equal(ProcessMatch.Ours, Ownership.Verify(File with { Argv = null, LaunchId = null }).Match);
+    }
+
+    [Fact]
+    public void A_command_line_in_a_reason_is_cut_after_160_characters()
+    {
+        var exactly = new string('a', 160);
+        var longer = new string('b', 161);
+        Assert.EndsWith($", not '{exactly}'", Ownership.Verify(File with { Argv = [exactly], LaunchId = null }).Reason);
+        Assert.EndsWith($", not '{longer[..160]}…'", Ownership.Verify(File with { Argv = [longer], LaunchId = null }).Reason);
     }
 
     public Task InitializeAsync()

@@ -68,6 +68,40 @@ public sealed class PidFileRulesSpecs : IDisposable
     }
 
     [Fact]
+    public void Existing_state_pids_and_logs_dirs_open_to_others_are_made_private()
+    {
+        var store = Store;
+        foreach (var dir in new[] { store.StateRoot, store.PidDir, store.LogDir })
+        {
+            Directory.CreateDirectory(dir);
+            File.SetUnixFileMode(dir, (UnixFileMode)0b111_101_101); // 0755
+        }
+        store.EnsureDirectories();
+        const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+        Assert.Equal(Private, File.GetUnixFileMode(store.StateRoot));
+        Assert.Equal(Private, File.GetUnixFileMode(store.PidDir));
+        Assert.Equal(Private, File.GetUnixFileMode(store.LogDir));
+    }
+
+    [Fact]
+    public void A_lock_that_is_refused_or_released_keeps_no_descriptor_open()
+    {
+        Store.EnsureDirectories();
+        var path = PidPath("web-s1.lock");
+        int OpenOn() => Directory.GetFiles("/proc/self/fd").Count(fd =>
+        {
+            try { return new FileInfo(fd).LinkTarget is { } t && t.StartsWith(path, StringComparison.Ordinal); }
+            catch (IOException) { return false; } // a descriptor closed while listed
+        });
+        var held = DaemonLock.TryAcquire(path)!;
+        Assert.Equal(1, OpenOn());
+        Assert.Null(DaemonLock.TryAcquire(path));
+        Assert.Equal(1, OpenOn()); // the refused attempt closed its own
+        held.Dispose();
+        Assert.Equal(0, OpenOn()); // nor does the released lock ("<path> (deleted)" would still count)
+    }
+
+    [Fact]
     public void A_missing_file_reads_as_nothing_without_a_problem()
     {
         Assert.Equal((null, null), PidFileStore.ReadChecked(PidPath("none-s1.pid")));
@@ -333,7 +367,7 @@ public sealed class PidFileRulesSpecs : IDisposable
 
         var why = store.RemoveUnowned(entry);
 
-        Assert.NotNull(why);
+        Assert.StartsWith("cannot remove it: ", why);
         Assert.True(Directory.Exists(PidPath("web-s1.pid")));
         Assert.False(File.Exists(store.LockPathFor("web", "s1"))); // the lock taken for it is released
     }

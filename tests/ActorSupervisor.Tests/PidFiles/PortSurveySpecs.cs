@@ -42,6 +42,31 @@ public sealed class PortSurveySpecs : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_file_is_read_again_only_when_its_write_time_changes_or_after_it_was_removed()
+    {
+        var store = Store;
+        var (first, second) = (TestPorts.Unbound(), TestPorts.Unbound());
+        var (_, info) = Leave("api", "other", first);
+        var path = store.PathFor("api", "other");
+        store.Write("api", info);
+        var written = File.GetLastWriteTimeUtc(path);
+        Assert.Equal([first], store.PortsHeldByOthers("me", new HashSet<string>()));
+
+        await Task.Delay(PastTheSurvey);
+        store.Write("api", info with { Port = second });
+        File.SetLastWriteTimeUtc(path, written);
+        Assert.Equal([first], store.PortsHeldByOthers("me", new HashSet<string>())); // same write time: not read again
+
+        await Task.Delay(PastTheSurvey);
+        store.Delete("api", "other");
+        Assert.Empty(store.PortsHeldByOthers("me", new HashSet<string>()));
+        store.Write("api", info with { Port = second });
+        File.SetLastWriteTimeUtc(path, written);
+        await Task.Delay(PastTheSurvey);
+        Assert.Equal([second], store.PortsHeldByOthers("me", new HashSet<string>())); // a removed file was forgotten
+    }
+
+    [Fact]
     public void Files_named_for_this_sessions_own_daemons_and_files_of_this_session_are_skipped()
     {
         var store = Store;
@@ -54,6 +79,8 @@ public sealed class PortSurveySpecs : IAsyncLifetime
         File.WriteAllBytes(store.PathFor("mine", "me"), System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(a, PidFileStore.Json));
         store.Write("b", b);
         store.Write("c", c);
+        var (_, d) = Leave("d", "other", TestPorts.Unbound());
+        File.WriteAllBytes(Path.Combine(store.PidDir, "d-other.json"), System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(d, PidFileStore.Json)); // not a *.pid
 
         var held = store.PortsHeldByOthers("me", new HashSet<string> { "mine" });
 
