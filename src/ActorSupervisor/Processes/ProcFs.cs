@@ -159,6 +159,17 @@ internal static unsafe class ProcFs
     /// <summary>sysconf(_SC_CLK_TCK): the unit of start times in /proc.</summary>
     public static long ClockTicksPerSecond { get; } = Native.sysconf(Native._SC_CLK_TCK) is > 0 and var t ? t : 100;
 
+    /// <summary>CLOCK_BOOTTIME: the time since boot that start times (field 22) count, in their clock ticks.</summary>
+    public static ulong? TicksSinceBoot() =>
+        SinceBoot() is { } t ? (ulong)(t.TotalSeconds * ClockTicksPerSecond) : null;
+
+    private static TimeSpan? SinceBoot()
+    {
+        var ts = stackalloc long[2];
+        if (Native.clock_gettime(Native.CLOCK_BOOTTIME, ts) != 0) return null;
+        return TimeSpan.FromSeconds(ts[0]) + TimeSpan.FromTicks(ts[1] / 100);
+    }
+
     /// <summary>
     /// When a process that started at <paramref name="startTicks"/> (field 22) started, by the wall clock. Computed from
     /// CLOCK_BOOTTIME, the clock start times are counted on, so the answer is good to a clock tick (10 ms); /proc/stat's
@@ -166,9 +177,7 @@ internal static unsafe class ProcFs
     /// </summary>
     public static DateTimeOffset? WallClock(ulong startTicks)
     {
-        var ts = stackalloc long[2];
-        if (Native.clock_gettime(Native.CLOCK_BOOTTIME, ts) != 0) return null;
-        var sinceBoot = TimeSpan.FromSeconds(ts[0]) + TimeSpan.FromTicks(ts[1] / 100);
+        if (SinceBoot() is not { } sinceBoot) return null;
         var startedAfterBoot = TimeSpan.FromSeconds(startTicks / (double)ClockTicksPerSecond);
         return DateTimeOffset.UtcNow - (sinceBoot - startedAfterBoot);
     }

@@ -36,8 +36,12 @@ internal static class ProcessTable
     private static readonly object Gate = new();
     private static ProcessSnapshot? _latest;
 
-    // A process's environment is read once: the tag it was started with does not change. Negative answers are only
-    // kept for environments that were readable (one read before the exec finished is empty and proves nothing).
+    // A process's environment is read once: the tag it was started with does not change. A negative answer is kept
+    // only for a process that was readable and is no longer young: until its exec completes, a spawned child shows
+    // its parent's environment (posix_spawn shares the parent's memory), which has no tag, so a scan that reads it then
+    // proves nothing. Young untagged processes are read again by each scan.
+    private static readonly ulong SettledAfterTicks = (ulong)(5 * ProcFs.ClockTicksPerSecond);
+
     private static readonly ConcurrentDictionary<ProcessIdentity, LaunchTag?> Tags = new();
 
     /// <summary>True if a process that is not a zombie has process group <paramref name="pgid"/>.</summary>
@@ -99,6 +103,7 @@ internal static class ProcessTable
         var self = Environment.ProcessId;
         var tagged = new List<TaggedProcess>();
         var present = new HashSet<ProcessIdentity>();
+        var now = ProcFs.TicksSinceBoot();
         foreach (var p in processes)
         {
             // A kernel thread's environment cannot be opened: without this, each scan would try ~50 of them again.
@@ -108,7 +113,7 @@ internal static class ProcessTable
             if (!Tags.TryGetValue(id, out var tag))
             {
                 tag = LaunchTag.Parse(ProcFs.EnvironmentVariable(p.Pid, LaunchTag.Variable, out var readable));
-                if (readable) Tags[id] = tag;
+                if (readable && (tag is not null || (now is { } n && n > p.StartTime + SettledAfterTicks))) Tags[id] = tag;
             }
             if (tag is not null) tagged.Add(new TaggedProcess(p, tag));
         }

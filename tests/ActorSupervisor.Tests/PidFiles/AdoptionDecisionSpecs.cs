@@ -214,6 +214,40 @@ public sealed class AdoptionDecisionSpecs : IAsyncLifetime
         Assert.False(kept.HasExited);
     }
 
+    [Theory]
+    [InlineData("70000")]
+    [InlineData("65536")]
+    [InlineData("-5")]
+    public void An_untracked_launch_with_a_forged_out_of_range_PORT_is_adopted_without_a_port(string forged)
+    {
+        // The environment is the launch's to forge: a PORT no socket can have is no port at all.
+        var spec = _project.Daemon("web");
+        var launched = Track(Orphans.Launch(_project, Store, spec with { Env = [..spec.Env, $"PORT={forged}"] }, 0, supervisor: Orphans.DeadProcess()));
+        SpinWait.SpinUntil(() => LaunchTag.Of(launched.Pid) is not null, TimeSpan.FromSeconds(10));
+        Assert.Equal(forged, ProcFs.EnvironmentVariable(launched.Pid, "PORT"));
+
+        var adopted = Store.DecideAdoption(spec, Session).Adopt;
+
+        Assert.Equal((launched.Pid, 0), (adopted?.Pid, adopted?.Port));
+    }
+
+    [Fact]
+    public async Task An_untracked_launch_that_is_not_the_specs_is_killed_naming_each_of_its_processes()
+    {
+        var grandchildren = Path.Combine(_project.Dir, "grandchildren");
+        var launched = Track(Orphans.Launch(_project, Store, _project.Daemon("web", "--spawn-grandchildren", "1", "--grandchild-pids", grandchildren),
+            0, supervisor: Orphans.DeadProcess()));
+        Assert.True(SpinWait.SpinUntil(() => File.Exists(grandchildren), TimeSpan.FromSeconds(30)));
+        var grandchild = int.Parse(File.ReadAllLines(grandchildren).Single());
+
+        var verdict = new PidFileStore(Store.StateRoot).DecideAdoption(_project.Daemon("web"), Session); // a fresh survey, which sees both
+
+        Assert.Null(verdict.Adopt);
+        Assert.Equal($"killing pid {launched.Pid}, {grandchild}, left without a PID file by a supervisor that died", Assert.Single(verdict.Notes));
+        await launched.Exit.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(SpinWait.SpinUntil(() => !ProcessScan.IsAlive(grandchild), TimeSpan.FromSeconds(30)));
+    }
+
     [Fact]
     public async Task One_survey_of_untracked_launches_serves_a_mass_start_and_a_launch_that_died_since_is_passed_over()
     {

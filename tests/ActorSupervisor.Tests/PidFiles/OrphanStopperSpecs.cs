@@ -91,11 +91,7 @@ public sealed class OrphanStopperSpecs : IAsyncLifetime
         var lockPath = Store.LockPathFor("web", _project.SessionId);
         using (DaemonLock.TryAcquire(lockPath)!)
         {
-            // The holder's text is best effort (a full disk): empty it under the held lock, as .NET's File API cannot.
-            var fd = Native.open(lockPath, Native.O_WRONLY, 0);
-            Assert.True(fd >= 0);
-            Native.ftruncate(fd, 0);
-            Native.close(fd);
+            EmptyHeldLock(lockPath);
 
             var refused = await OrphanStopper.StopAsync(Store, entry, Grace, force: false);
             Assert.Equal($"{Who("web", process.Pid)}: not stopped: a running supervisor (pid unknown) holds its lock and would restart it; " +
@@ -106,6 +102,33 @@ public sealed class OrphanStopperSpecs : IAsyncLifetime
             Assert.Equal($"{Who("web", process.Pid)}: stopped (its supervisor is running and may restart it)", forced.Message);
         }
         foreach (var f in _project.PidFiles()) File.Delete(f);
+    }
+
+    [Fact]
+    public async Task An_untracked_launch_under_a_lock_whose_holder_wrote_nothing_names_the_holder_as_unknown()
+    {
+        var process = Orphans.Launch(_project, Store, _project.Daemon("web"), 0, supervisor: Orphans.DeadProcess());
+        _daemons.Add(process);
+        await _project.Signals.WaitForStart(process.Pid);
+        var launch = Assert.Single(Store.Untracked([]));
+        var lockPath = Store.LockPathFor("web", _project.SessionId);
+        using (DaemonLock.TryAcquire(lockPath)!)
+        {
+            EmptyHeldLock(lockPath);
+            var refused = await OrphanStopper.StopAsync(Store, launch, Grace, force: false);
+            Assert.Equal($"web (session {_project.SessionId}, pid {process.Pid}, no PID file): not stopped: a running supervisor (pid unknown) holds its lock; " +
+                         "use --force to stop it anyway", refused.Message);
+        }
+        AssertUntouched(process);
+    }
+
+    /// <summary>The holder's text is best effort (a full disk): empty it under the held lock, as .NET's File API cannot.</summary>
+    private static void EmptyHeldLock(string lockPath)
+    {
+        var fd = Native.open(lockPath, Native.O_WRONLY, 0);
+        Assert.True(fd >= 0);
+        Native.ftruncate(fd, 0);
+        Native.close(fd);
     }
 
     [Fact]
