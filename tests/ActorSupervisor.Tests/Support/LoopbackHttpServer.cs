@@ -34,13 +34,18 @@ public sealed class LoopbackHttpServer : IDisposable
     private readonly ConcurrentQueue<Request> _requests = new();
     private readonly Func<Request, string?> _script;
     private readonly bool _closeAfterAnswer;
+    private readonly bool _trickle;
     private int _connections;
     private int _answered;
 
-    public LoopbackHttpServer(Func<Request, string?> script, bool closeAfterAnswer = false)
+    /// <param name="script">The answer to each request (null: say nothing, keep the connection).</param>
+    /// <param name="closeAfterAnswer">Close each connection after its first answer, without saying so.</param>
+    /// <param name="trickle">Write each answer one byte at a time, so the client must put it together.</param>
+    public LoopbackHttpServer(Func<Request, string?> script, bool closeAfterAnswer = false, bool trickle = false)
     {
         _script = script;
         _closeAfterAnswer = closeAfterAnswer;
+        _trickle = trickle;
         _listener.Start();
         _ = AcceptLoop();
     }
@@ -113,7 +118,14 @@ public sealed class LoopbackHttpServer : IDisposable
                 for (var i = 0; i < parts.Length; i++)
                 {
                     if (i > 0) await Task.Delay(100, _stop.Token);
-                    if (parts[i].Length > 0) await stream.WriteAsync(Encoding.UTF8.GetBytes(parts[i]), _stop.Token);
+                    var bytes = Encoding.UTF8.GetBytes(parts[i]);
+                    if (!_trickle) await stream.WriteAsync(bytes, _stop.Token);
+                    else
+                        for (var b = 0; b < bytes.Length; b++)
+                        {
+                            await stream.WriteAsync(bytes.AsMemory(b, 1), _stop.Token);
+                            await stream.FlushAsync(_stop.Token);
+                        }
                 }
                 if (_closeAfterAnswer || hangup >= 0)
                 {
