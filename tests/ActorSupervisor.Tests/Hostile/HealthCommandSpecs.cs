@@ -172,6 +172,28 @@ public sealed class HealthCommandSpecs(Xunit.Abstractions.ITestOutputHelper outp
         }
     }
 
+    [Fact]
+    public async Task A_leftover_that_keeps_writing_is_not_kept_alive_by_the_probe_s_end_of_the_output()
+    {
+        // Out of the group (its own session), it writes without end. Once the probe has closed its end of the output
+        // its writes fail and it ends; were that end left open, it would block on a full buffer for good.
+        var pidFile = Path.Combine(_project.Dir, "writer");
+        var script = $"setsid sh -c 'echo $$ > {pidFile}; exec yes' & while [ ! -s {pidFile} ]; do sleep 0.05; done; exit 1";
+        var run = await CommandProbe.RunAsync(["sh", "-c", script], _project.Dir, Env, TimeSpan.FromSeconds(20))
+            .WaitAsync(TimeSpan.FromSeconds(60));
+        var writer = int.Parse(File.ReadAllText(pidFile).Trim());
+        try
+        {
+            Assert.Equal(1, run.ExitCode);
+            await _project.AssertNothingLeftBehind(); // gives it 10 s to end by itself
+        }
+        finally
+        {
+            // Ours for sure (it carries this test's tag) before it is signalled.
+            if (_project.LiveProcesses().Contains(writer)) Native.kill(writer, Native.SIGKILL);
+        }
+    }
+
     public Task InitializeAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync()
