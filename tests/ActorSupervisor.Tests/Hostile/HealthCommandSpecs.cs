@@ -93,6 +93,107 @@ public sealed class HealthCommandSpecs(Xunit.Abstractions.ITestOutputHelper outp
         Assert.Contains("'no-such-health-command' not found", missing.Error);
     }
 
+    [Fact]
+    public async Task A_health_command_killed_by_a_signal_is_named_by_that_signal_with_what_it_said()
+    {
+        var run = await CommandProbe.RunAsync(["sh", "-c", "echo going; kill -KILL $$"], _project.Dir, Env, TimeSpan.FromSeconds(20));
+        Assert.Equal(new CommandProbe.Outcome(null, 9, false, "going\n", false, null), run);
+
+        var result = await CommandProbe.CheckAsync(["sh", "-c", "echo going; kill -KILL $$"], _project.Dir, Env, TimeSpan.FromSeconds(20));
+        Assert.Equal("health command 'sh' was killed by signal 9: going", result.Error);
+    }
+
+    [Fact]
+    public async Task A_short_output_is_kept_whole_and_not_marked_truncated()
+    {
+        var run = await CommandProbe.RunAsync(["sh", "-c", "echo hi; echo there >&2; exit 2"], _project.Dir, Env, TimeSpan.FromSeconds(20));
+        Assert.Equal(new CommandProbe.Outcome(2, null, false, "hi\nthere\n", false, null), run);
+    }
+
+    [Fact]
+    public async Task A_run_that_times_out_reports_neither_an_exit_code_nor_the_signal_that_ended_it()
+    {
+        // The probe's own SIGKILL ends it: that is not the command's doing, so it is not reported as its signal.
+        var run = await CommandProbe.RunAsync(["sleep", "300"], _project.Dir, Env, TimeSpan.FromMilliseconds(300));
+        Assert.Equal(new CommandProbe.Outcome(null, null, true, "", false, null), run);
+    }
+
+    [Fact]
+    public async Task A_command_that_cannot_start_runs_nothing_and_gives_only_the_reason()
+    {
+        var missing = await CommandProbe.RunAsync(["no-such-health-command"], _project.Dir, Env, TimeSpan.FromSeconds(20));
+        Assert.Equal(new CommandProbe.Outcome(null, null, false, "", false, "command 'no-such-health-command' not found on PATH"), missing);
+
+        var gone = Path.Combine(_project.Dir, "gone");
+        var noWorkDir = await CommandProbe.RunAsync(["true"], gone, Env, TimeSpan.FromSeconds(20));
+        Assert.Equal(new CommandProbe.Outcome(null, null, false, "", false, $"work dir '{gone}' does not exist"), noWorkDir);
+
+        // Executable by its mode, but not a program: found, then refused by the kernel when spawned.
+        var garbage = Path.Combine(_project.Dir, "garbage");
+        await File.WriteAllBytesAsync(garbage, [0x7f, 0x00, 0x01, 0x02, 0xff, 0xfe]);
+        File.SetUnixFileMode(garbage, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var refused = await CommandProbe.RunAsync([garbage], _project.Dir, Env, TimeSpan.FromSeconds(20));
+        Assert.Equal(new CommandProbe.Outcome(null, null, false, "", false, refused.StartError), refused);
+        Assert.StartsWith($"cannot start '{garbage}'", refused.StartError);
+    }
+
+    [Fact]
+    public async Task A_command_name_is_looked_up_on_the_PATH_of_the_daemon_s_environment()
+    {
+        var bin = Directory.CreateDirectory(Path.Combine(_project.Dir, "own-bin")).FullName;
+        var check = Path.Combine(bin, "own-health-check");
+        await File.WriteAllTextAsync(check, "#!/bin/sh\necho found\nexit 0\n");
+        File.SetUnixFileMode(check, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+
+        var result = await CommandProbe.CheckAsync(["own-health-check"], _project.Dir, [.. Env, new("PATH", $"{bin}:/usr/bin:/bin")],
+            TimeSpan.FromSeconds(20));
+
+        Assert.Equal(ProbeResult.Ok, result);
+    }
+
+    [Fact]
+    public async Task A_descendant_that_left_the_group_holding_the_output_is_not_waited_for_and_its_output_not_taken()
+    {
+        // It has its own session, so the group kill misses it, and it keeps the output open: the output never ends.
+        // The command exits only once the leftover has written its PID, that is once it is out of the group.
+        var pidFile = Path.Combine(_project.Dir, "leftover");
+        var script = $"setsid sh -c 'echo $$ > {pidFile}; exec sleep 300' & while [ ! -s {pidFile} ]; do sleep 0.05; done; echo said; exit 1";
+        var run = await CommandProbe.RunAsync(["sh", "-c", script], _project.Dir, Env,
+            TimeSpan.FromSeconds(20)).WaitAsync(TimeSpan.FromSeconds(60));
+        var leftover = int.Parse(File.ReadAllText(pidFile).Trim());
+        try
+        {
+            Assert.Equal(new CommandProbe.Outcome(1, null, false, "", false, null), run);
+        }
+        finally
+        {
+            // Ours for sure (it carries this test's tag) before it is signalled.
+            if (_project.LiveProcesses().Contains(leftover)) Native.kill(leftover, Native.SIGKILL);
+        }
+    }
+
+    [Fact]
+    public async Task A_leftover_that_keeps_writing_is_not_kept_alive_by_the_probe_s_end_of_the_output()
+    {
+        // Out of the group (its own session), it writes without end. Once the probe has closed its end of the output
+        // its writes fail and it ends; were that end left open, it would block on a full buffer for good.
+        var pidFile = Path.Combine(_project.Dir, "writer");
+        var script = $"setsid sh -c 'echo $$ > {pidFile}; exec yes' & while [ ! -s {pidFile} ]; do sleep 0.05; done; exit 1";
+        var run = await CommandProbe.RunAsync(["sh", "-c", script], _project.Dir, Env, TimeSpan.FromSeconds(20))
+            .WaitAsync(TimeSpan.FromSeconds(60));
+        var writer = int.Parse(File.ReadAllText(pidFile).Trim());
+        try
+        {
+            Assert.Equal(1, run.ExitCode);
+            await _project.AssertNothingLeftBehind(); // gives it 10 s to end by itself
+        }
+        finally
+        {
+            // Ours for sure (it carries this test's tag) before it is signalled.
+            if (_project.LiveProcesses().Contains(writer)) Native.kill(writer, Native.SIGKILL);
+        }
+    }
+
     public Task InitializeAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync()

@@ -173,6 +173,26 @@ public sealed class McpProbeSpecs
     }
 
     [Fact]
+    public async Task A_body_of_exactly_a_megabyte_is_read_whole()
+    {
+        // Valid JSON only as a whole: any part of it short of the last byte is not JSON.
+        const string start = "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"serverInfo\":{\"name\":\"cm\"}},\"padding\":\"";
+        var body = start + new string('x', 1024 * 1024 - start.Length - 2) + "\"}";
+        Assert.Equal(1024 * 1024, Encoding.UTF8.GetByteCount(body));
+        using var server = new LoopbackHttpServer(_ => LoopbackHttpServer.Answer(200, body, extraHeaders: "Connection: close\r\n"));
+        Assert.Equal(ProbeResult.Ok, await McpProbe.CheckAsync(server.Url(), Timeout));
+    }
+
+    [Fact]
+    public async Task Not_one_byte_past_the_first_megabyte_is_judged()
+    {
+        // Healthy JSON padded to exactly 1 MiB, then garbage: the read that would bring the garbage is not kept.
+        var body = Healthy + new string(' ', 1024 * 1024 - Healthy.Length) + "garbage";
+        using var server = new LoopbackHttpServer(_ => LoopbackHttpServer.Answer(200, body, extraHeaders: "Connection: close\r\n"));
+        Assert.Equal(ProbeResult.Ok, await McpProbe.CheckAsync(server.Url(), Timeout));
+    }
+
+    [Fact]
     public async Task A_server_that_never_answers_fails_at_the_timeout_naming_it()
     {
         using var server = new LoopbackHttpServer(_ => null);
