@@ -19,10 +19,7 @@ internal static class CommandProbe
     private const int MessageLimit = 200;
 
     /// <summary>What one run of a command gave.</summary>
-    public sealed record Outcome(int? ExitCode, int? Signal, bool TimedOut, string Output, bool OutputTruncated, string? StartError)
-    {
-        public bool Succeeded => StartError is null && !TimedOut && ExitCode == 0;
-    }
+    public sealed record Outcome(int? ExitCode, int? Signal, bool TimedOut, string Output, bool OutputTruncated, string? StartError);
 
     public static async Task<ProbeResult> CheckAsync(IReadOnlyList<string> argv, string workDir,
         IReadOnlyList<KeyValuePair<string, string>> environment, TimeSpan timeout)
