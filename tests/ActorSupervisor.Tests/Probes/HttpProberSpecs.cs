@@ -210,6 +210,15 @@ public sealed class HttpProberSpecs
     }
 
     [Fact]
+    public async Task A_watch_probes_over_one_connection_while_it_stays_fit()
+    {
+        using var server = new LoopbackHttpServer(_ => Ok());
+        using var watch = HttpProber.Shared.Watch(server.Url("/health"), TimeSpan.FromMilliseconds(50), Timeout, _ => { });
+        await WaitUntil(() => server.Requests.Count >= 6);
+        Assert.Equal(1, server.Connections);
+    }
+
+    [Fact]
     public async Task A_probe_that_times_out_ends_near_its_deadline_and_closes_its_connection()
     {
         using var server = new LoopbackHttpServer(_ => null);
