@@ -336,7 +336,7 @@ public sealed class HttpProberEdgeSpecs
     [InlineData("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokEXTRA", true)]                         // more than the body
     [InlineData("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n", true)] // no known end
     [InlineData("SSH-2.0-OpenSSH_9.2\r\n\r\n", false)]                                               // not HTTP
-    [InlineData("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n\u0001okEXTRA", true)]                 // more than the body, later
+    [InlineData("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n\u0001okLATER", true)]                 // more than the body, later
     public async Task A_connection_unfit_for_another_probe_is_closed_by_the_prober_even_if_the_server_keeps_it(string answer, bool healthy)
     {
         using var server = new LoopbackHttpServer(_ => answer);
