@@ -332,6 +332,42 @@ public sealed class HttpProberEdgeSpecs
         Assert.Single(server.Requests);
     }
 
+    [Theory]
+    [InlineData("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokEXTRA", true)]                         // more than the body
+    [InlineData("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n", true)] // no known end
+    [InlineData("SSH-2.0-OpenSSH_9.2\r\n\r\n", false)]                                               // not HTTP
+    [InlineData("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n\u0001okLATER", true)]                 // more than the body, later
+    public async Task A_connection_unfit_for_another_probe_is_closed_by_the_prober_even_if_the_server_keeps_it(string answer, bool healthy)
+    {
+        using var server = new LoopbackHttpServer(_ => answer);
+        Assert.Equal(healthy, (await Probe(server)).Healthy);
+        await WaitUntil(() => server.ClosedByClient == 1);
+    }
+
+    [Fact]
+    public async Task A_head_that_has_reached_exactly_64_KB_without_its_end_is_still_awaited()
+    {
+        const string start = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nX-Pad: ";
+        var first = start + new string('a', 64 * 1024 - start.Length);
+        using var server = new LoopbackHttpServer(_ => first + Pause + "\r\n\r\n");
+        Assert.Equal(ProbeResult.Ok, await Probe(server));
+    }
+
+    [Fact]
+    public async Task A_result_handler_that_throws_leaves_the_connection_in_the_pool()
+    {
+        using var server = new LoopbackHttpServer(_ => "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+        var calls = 0;
+        using var watch = HttpProber.Shared.Watch(server.Url(), TimeSpan.FromMinutes(10), Timeout, _ =>
+        {
+            Interlocked.Increment(ref calls);
+            throw new InvalidOperationException("a broken handler");
+        });
+        await WaitUntil(() => Volatile.Read(ref calls) == 1);
+        Assert.Equal(ProbeResult.Ok, await Probe(server));
+        Assert.Equal(1, server.Connections);
+    }
+
     // URLs whose host is a name go through HttpClient instead.
 
     [Theory]

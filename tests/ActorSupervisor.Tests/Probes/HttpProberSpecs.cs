@@ -1,4 +1,8 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using ActorSupervisor.Health;
 using ActorSupervisor.Tests.Support;
 
@@ -181,6 +185,143 @@ public sealed class HttpProberSpecs
         Assert.True(HttpProber.CanProbe(new Uri("http://[::1]:8080/health")));
         Assert.False(HttpProber.CanProbe(new Uri("http://localhost:8080/health")));
         Assert.False(HttpProber.CanProbe(new Uri("https://127.0.0.1:8443/health")));
+    }
+
+    [Fact]
+    public async Task The_prober_runs_on_a_named_background_thread_that_sleeps_while_nothing_is_due()
+    {
+        using var server = new LoopbackHttpServer(_ => Ok());
+        var thread = new TaskCompletionSource<(string? Name, bool Background, int Tid)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var watch = HttpProber.Shared.Watch(server.Url("/health"), TimeSpan.FromMinutes(10), Timeout,
+            _ => thread.TrySetResult((Thread.CurrentThread.Name, Thread.CurrentThread.IsBackground, gettid())));
+        var (name, background, tid) = await thread.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal("actorsupervisor-http-prober", name);
+        Assert.True(background); // never what keeps a process alive
+
+        // Its connection now waits in the pool and the watch is due in ten minutes: the thread must block. A thread that
+        // spins is always either on a CPU or waiting for one, whatever the load; schedstat gives both (ns).
+        await WaitUntil(() => server.Answered >= 1);
+        var (run0, queued0) = Schedstat(tid);
+        var clock = Stopwatch.StartNew();
+        await Task.Delay(1000);
+        var (run1, queued1) = Schedstat(tid);
+        var busy = TimeSpan.FromTicks((run1 - run0 + queued1 - queued0) / 100);
+        Assert.True(busy < clock.Elapsed / 2, $"the prober thread was running or runnable {busy.TotalMilliseconds:0} ms of {clock.ElapsedMilliseconds} ms");
+    }
+
+    [Fact]
+    public async Task A_watch_probes_over_one_connection_while_it_stays_fit()
+    {
+        using var server = new LoopbackHttpServer(_ => Ok());
+        using var watch = HttpProber.Shared.Watch(server.Url("/health"), TimeSpan.FromMilliseconds(50), Timeout, _ => { });
+        await WaitUntil(() => server.Requests.Count >= 6);
+        Assert.Equal(1, server.Connections);
+    }
+
+    [Fact]
+    public async Task A_probe_that_times_out_ends_near_its_deadline_and_closes_its_connection()
+    {
+        using var server = new LoopbackHttpServer(_ => null);
+        // The deadline alone must wake the prober: nothing else may be pending (a generous bound, not a speed target).
+        var result = await HttpProber.Shared.CheckAsync(server.Url("/health"), TimeSpan.FromMilliseconds(200)).WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.Contains("timed out after 200 ms", result.Error);
+        await WaitUntil(() => server.ClosedByClient == 1); // a late answer must never be taken for the next probe's
+    }
+
+    [Fact]
+    public async Task A_watch_given_a_longer_interval_waits_all_of_it_before_probing_again()
+    {
+        using var server = new LoopbackHttpServer(_ => Ok());
+        var results = new BlockingCollection<ProbeResult>();
+        using var watch = HttpProber.Shared.Watch(server.Url("/health"), TimeSpan.FromMinutes(10), Timeout, results.Add);
+        Assert.True(Next(results).Healthy);
+        watch.ChangeInterval(TimeSpan.FromMinutes(5));
+        await Task.Delay(500);
+        Assert.Single(server.Requests);
+    }
+
+    [Fact]
+    public async Task A_watch_goes_on_after_its_handler_held_up_the_prober_for_several_intervals()
+    {
+        using var server = new LoopbackHttpServer(_ => Ok());
+        using var release = new ManualResetEventSlim();
+        var calls = 0;
+        using var watch = HttpProber.Shared.Watch(server.Url("/health"), TimeSpan.FromMilliseconds(50), Timeout, _ =>
+        {
+            if (Interlocked.Increment(ref calls) == 1) release.Wait(TimeSpan.FromSeconds(10)); // holds the prober thread
+        });
+        await WaitUntil(() => Volatile.Read(ref calls) == 1);
+        await Task.Delay(300); // six intervals missed
+        var before = server.Requests.Count;
+        release.Set();
+        await WaitUntil(() => server.Requests.Count >= before + 3);
+    }
+
+    [Fact]
+    public async Task A_result_that_arrives_after_its_watch_was_disposed_is_dropped()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var url = new Uri($"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}/health");
+        var results = new BlockingCollection<ProbeResult>();
+        var every = new BlockingCollection<ProbeResult>();
+        var watch = HttpProber.Shared.Watch(url, TimeSpan.FromMinutes(10), Timeout, results.Add, (r, _) => every.Add(r));
+        using var client = await listener.AcceptTcpClientAsync();
+        await ReadHead(client.GetStream());
+        watch.Dispose();
+        await client.GetStream().WriteAsync("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"u8.ToArray());
+        await Task.Delay(500);
+        Assert.Empty(results);
+        Assert.Empty(every);
+    }
+
+    [Fact]
+    public async Task A_url_on_port_80_sends_its_host_without_the_port()
+    {
+        // Port 80 of an address of our own in 127/8, which nothing else uses.
+        var address = new IPAddress([127, (byte)Random.Shared.Next(1, 255), (byte)Random.Shared.Next(1, 255), (byte)Random.Shared.Next(2, 255)]);
+        using var listener = new TcpListener(address, 80);
+        listener.Start();
+        var probe = HttpProber.Shared.CheckAsync(new Uri($"http://{address}/health"), Timeout);
+        using var client = await listener.AcceptTcpClientAsync();
+        var head = await ReadHead(client.GetStream());
+        await client.GetStream().WriteAsync("HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n"u8.ToArray());
+        Assert.Equal(ProbeResult.Ok, await probe);
+        Assert.Equal($"GET /health HTTP/1.1\r\nHost: {address}\r\nConnection: keep-alive\r\n\r\n", head);
+    }
+
+    [Fact]
+    public async Task The_probers_own_descriptors_are_not_inherited_by_a_child()
+    {
+        using var server = new LoopbackHttpServer(_ => Ok());
+        Assert.True((await HttpProber.Shared.CheckAsync(server.Url("/health"), Timeout)).Healthy); // the prober is up
+        using var child = Process.Start(new ProcessStartInfo("/bin/ls", ["-l", "/proc/self/fd"]) { RedirectStandardOutput = true })!;
+        var listing = await child.StandardOutput.ReadToEndAsync();
+        await child.WaitForExitAsync();
+        Assert.Contains("/proc/", listing); // ls listed something
+        Assert.DoesNotContain("[eventfd]", listing);
+    }
+
+    [DllImport("libc")]
+    private static extern int gettid();
+
+    private static (long Run, long Queued) Schedstat(int tid)
+    {
+        var fields = File.ReadAllText($"/proc/self/task/{tid}/schedstat").Split(' ');
+        return (long.Parse(fields[0]), long.Parse(fields[1]));
+    }
+
+    private static async Task<string> ReadHead(NetworkStream stream)
+    {
+        var head = new List<byte>();
+        var buffer = new byte[1024];
+        while (!System.Text.Encoding.ASCII.GetString(head.ToArray()).Contains("\r\n\r\n"))
+        {
+            var n = await stream.ReadAsync(buffer);
+            Assert.NotEqual(0, n);
+            head.AddRange(buffer.AsSpan(0, n));
+        }
+        return System.Text.Encoding.ASCII.GetString(head.ToArray());
     }
 
     private static ProbeResult Next(BlockingCollection<ProbeResult> results) =>

@@ -37,6 +37,7 @@ public sealed class LoopbackHttpServer : IDisposable
     private readonly bool _trickle;
     private int _connections;
     private int _answered;
+    private int _closedByClient;
 
     /// <param name="script">The answer to each request (null: say nothing, keep the connection).</param>
     /// <param name="closeAfterAnswer">Close each connection after its first answer, without saying so.</param>
@@ -63,6 +64,9 @@ public sealed class LoopbackHttpServer : IDisposable
     /// <summary>Answers written to the end (every part sent, or the hangup done).</summary>
     public int Answered => Volatile.Read(ref _answered);
     public IReadOnlyList<Request> Requests => _requests.ToArray();
+
+    /// <summary>Connections the client closed (the server read the end of the stream on them).</summary>
+    public int ClosedByClient => Volatile.Read(ref _closedByClient);
 
     /// <summary>A complete response with a Content-Length body.</summary>
     public static string Answer(int status, string body, string contentType = "application/json", string extraHeaders = "") =>
@@ -97,7 +101,11 @@ public sealed class LoopbackHttpServer : IDisposable
                 while ((end = IndexOfBlankLine(pending)) < 0)
                 {
                     var n = await stream.ReadAsync(buffer, _stop.Token);
-                    if (n == 0) return;
+                    if (n == 0)
+                    {
+                        Interlocked.Increment(ref _closedByClient);
+                        return;
+                    }
                     pending.AddRange(buffer.AsSpan(0, n));
                 }
                 var head = Encoding.ASCII.GetString(pending.GetRange(0, end + 4).ToArray());
