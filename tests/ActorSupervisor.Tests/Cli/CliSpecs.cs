@@ -68,16 +68,6 @@ public sealed class CliSpecs : IDisposable
         foreach (var pid in _project.Signals.Started.Except(except)) _project.Signals.AssertExitedByItself(pid, $"daemon pid {pid}");
     }
 
-    private static async Task WaitUntil(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + CliProcess.Patience;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException(what);
-            await Task.Delay(20);
-        }
-    }
-
     /// <summary>The PID of a process that has exited and been reaped: certainly nobody's now (for a moment).</summary>
     private static async Task<int> DeadPid()
     {
@@ -107,7 +97,7 @@ public sealed class CliSpecs : IDisposable
         Assert.True(ProcessScan.IsAlive(web.Pid) && ProcessScan.IsAlive(worker.Pid));
         Assert.Equal(["web", "worker"], _project.Store.List().Select(e => e.Name));
 
-        await WaitUntil(() => up.Stdout.Any(l => StateLine.SupervisorUp().IsMatch(l)), "no supervisor=up line");
+        await Poll.Until(() => up.Stdout.Any(l => StateLine.SupervisorUp().IsMatch(l)), "no supervisor=up line");
         var upLine = StateLine.SupervisorUp().Match(up.Stdout.First(l => StateLine.SupervisorUp().IsMatch(l)));
         Assert.Equal(_project.SessionId, upLine.Groups["session"].Value);
         Assert.Equal(up.Pid.ToString(CultureInfo.InvariantCulture), upLine.Groups["pid"].Value);
@@ -142,7 +132,7 @@ public sealed class CliSpecs : IDisposable
             """);
         var up = Up("--specs", conf, "--stop-grace", "3s");
 
-        await WaitUntil(() => _project.Store.List() is { Count: 2 } files && files.All(f => f.Info.IsAlive), "no live PID files");
+        await Poll.Until(() => _project.Store.List() is { Count: 2 } files && files.All(f => f.Info.IsAlive), "no live PID files");
         var web = await up.WaitForState("web", "running");
         await up.WaitForState("worker", "running");
         _project.RememberPort(web.Port);

@@ -75,16 +75,6 @@ public sealed partial class ControlHarness : IDisposable
         }
     }
 
-    public static async Task WaitUntil(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + CliProcess.Patience;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException(what);
-            await Task.Delay(20);
-        }
-    }
-
     [GeneratedRegex(@"dashboard and API (?<url>http://\S+/) \(token in (?<token>[^)]+)\)")]
     private static partial Regex HttpLine();
 
@@ -92,7 +82,7 @@ public sealed partial class ControlHarness : IDisposable
     public static async Task<(string Url, string Token)> Http(CliProcess up)
     {
         Match? found = null;
-        await WaitUntil(() => (found = up.Stderr.Select(l => HttpLine().Match(l)).FirstOrDefault(m => m.Success)) is not null,
+        await Poll.Until(() => (found = up.Stderr.Select(l => HttpLine().Match(l)).FirstOrDefault(m => m.Success)) is not null,
             "up printed no dashboard line:\n" + string.Join('\n', up.Stderr));
         return (found!.Groups["url"].Value, File.ReadAllText(found.Groups["token"].Value).Trim());
     }

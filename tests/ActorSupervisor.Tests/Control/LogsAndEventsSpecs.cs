@@ -1,3 +1,4 @@
+using ActorSupervisor.Tests.Support;
 using System.Text.Json;
 using ActorSupervisor.Processes;
 using ActorSupervisor.Tests.Cli;
@@ -24,10 +25,10 @@ public sealed class LogsAndEventsSpecs : IDisposable
 
         var follow = _h.Start("logs", "talker", "-f", "-n", "1", "--project-dir", _h.Dir);
         // Once it has printed the last line it is at the end of the file, following: what comes now is new.
-        await ControlHarness.WaitUntil(() => follow.Stdout.Count >= 1, "the follower printed nothing");
+        await Poll.Until(() => follow.Stdout.Count >= 1, "the follower printed nothing");
         var restart = await _h.Run("restart", "talker");
         Assert.True(restart.ExitCode == 0, restart.ToString());
-        await ControlHarness.WaitUntil(() => follow.Stdout.Any(l => l.Contains("launched daemon talker") && l.Contains("generation=2")),
+        await Poll.Until(() => follow.Stdout.Any(l => l.Contains("launched daemon talker") && l.Contains("generation=2")),
             "the follower did not see the new launch:\n" + string.Join('\n', follow.Stdout));
         Assert.Contains(follow.Stdout, l => l.Contains($"stopping daemon talker (pid={talker.Pid})"));
         follow.Signal(Native.SIGTERM);
@@ -59,11 +60,11 @@ public sealed class LogsAndEventsSpecs : IDisposable
         var json = _h.Start("events", "--json", "--project-dir", _h.Dir);
         var lines = _h.Start("events", "--project-dir", _h.Dir);
         JsonElement[] Parsed() => json.Stdout.Select(l => JsonDocument.Parse(l).RootElement.Clone()).ToArray();
-        await ControlHarness.WaitUntil(() => Parsed().Count(e => e.GetProperty("type").GetString() == "snapshot") == 2, "no snapshot");
-        await ControlHarness.WaitUntil(() => lines.States.Count == 2, "no snapshot lines");
+        await Poll.Until(() => Parsed().Count(e => e.GetProperty("type").GetString() == "snapshot") == 2, "no snapshot");
+        await Poll.Until(() => lines.States.Count == 2, "no snapshot lines");
         Assert.Equal(0, Native.kill(web.Pid, Native.SIGKILL));
 
-        await ControlHarness.WaitUntil(() => Parsed().Any(e => e.GetProperty("type").GetString() == "state"
+        await Poll.Until(() => Parsed().Any(e => e.GetProperty("type").GetString() == "state"
                 && e.GetProperty("daemon").GetProperty("state").GetString() == "running"
                 && e.GetProperty("daemon").GetProperty("pid").GetInt32() != web.Pid),
             "no running event for the new process:\n" + string.Join('\n', json.Stdout));
@@ -74,7 +75,7 @@ public sealed class LogsAndEventsSpecs : IDisposable
         var restarting = changes[0].GetProperty("daemon");
         Assert.Equal(9, restarting.GetProperty("last_failure").GetProperty("signal").GetInt32());
         // The same changes as up's own fixed lines.
-        await ControlHarness.WaitUntil(() => lines.States.Count(s => s.Daemon == "web") == 4, "human lines:\n" + string.Join('\n', lines.Stdout));
+        await Poll.Until(() => lines.States.Count(s => s.Daemon == "web") == 4, "human lines:\n" + string.Join('\n', lines.Stdout));
         Assert.Equal(["running", "restarting", "starting", "running"], lines.States.Where(s => s.Daemon == "web").Select(s => s.State));
 
         // When the supervisor stops, the streams end by themselves.

@@ -19,16 +19,6 @@ public sealed class DaemonizingSpecs : IAsyncLifetime
     private readonly List<Supervisor> _supervisors = [];
     private readonly List<CliProcess> _clis = [];
 
-    private static async Task WaitUntil(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException(what);
-            await Task.Delay(20);
-        }
-    }
-
     [Fact]
     public async Task A_daemon_that_daemonizes_itself_fails_its_runs_saying_why_and_each_detached_copy_is_killed()
     {
@@ -39,7 +29,7 @@ public sealed class DaemonizingSpecs : IAsyncLifetime
         _project.RememberPort(started.Port);
 
         ManagedDaemon? failed = null;
-        await WaitUntil(() => (failed = supervisor.GetDaemonAsync("web").Result) is { State: DaemonState.Failed }, "web never failed");
+        await Poll.Until(() => (failed = supervisor.GetDaemonAsync("web").Result) is { State: DaemonState.Failed }, "web never failed");
 
         Assert.Contains("exited unexpectedly, leaving 1 detached process", failed!.LastFailure!.Reason);
         Assert.Contains("daemonized itself", failed.LastFailure.Reason);
@@ -61,7 +51,7 @@ public sealed class DaemonizingSpecs : IAsyncLifetime
         Assert.Contains(copy, ProcFs.ThreadChildren(Environment.ProcessId, Environment.ProcessId));
 
         process.Kill(); // the leader is gone: what is left of the daemon is found by its launch tag
-        await WaitUntil(() => ProcFs.Stat(copy) is null, $"pid {copy} was not reaped (a zombie of ours would remain)");
+        await Poll.Until(() => ProcFs.Stat(copy) is null, $"pid {copy} was not reaped (a zombie of ours would remain)");
         File.Delete(_project.Store.LogPathFor("web", _project.SessionId));
     }
 
@@ -111,7 +101,7 @@ public sealed class DaemonizingSpecs : IAsyncLifetime
         _clis.Add(up);
         await up.WaitForState("forker", "running");
         await up.WaitForState("doubler", "running");
-        await WaitUntil(() => _project.LiveProcesses().Count >= 1 + 2 + 3, "the daemons did not detach their copies");
+        await Poll.Until(() => _project.LiveProcesses().Count >= 1 + 2 + 3, "the daemons did not detach their copies");
 
         up.Signal(Native.SIGTERM);
         Assert.Equal(0, await up.WaitForExitAsync());

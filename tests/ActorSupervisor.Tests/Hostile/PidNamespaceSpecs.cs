@@ -45,16 +45,6 @@ public sealed class PidNamespaceSpecs(ITestOutputHelper output) : IAsyncLifetime
         return p;
     }
 
-    private static async Task WaitFor(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException(what);
-            await Task.Delay(10);
-        }
-    }
-
     /// <summary>The signals recorded (the test daemon writes "&lt;pid&gt; &lt;event&gt;" lines: start, SIGxxx, exit N).</summary>
     private static IReadOnlyList<string> Signals(string file) => System.IO.File.Exists(file)
         ? System.IO.File.ReadAllLines(file).Select(l => l.Split(' ', 2) is [_, var e] ? e : l).Where(e => e.StartsWith("SIG", StringComparison.Ordinal)).ToList()
@@ -76,7 +66,7 @@ public sealed class PidNamespaceSpecs(ITestOutputHelper output) : IAsyncLifetime
         var initSignals = File("init.signals");
         var ns = Start("unshare", "--pid", "--fork", "--mount-proc", "--kill-child", "--",
             TestDaemon.Path, "--setsid", "--record-signals", initSignals, "--ready-file", File("init.ready"));
-        await WaitFor(() => System.IO.File.Exists(File("init.ready")), "the namespace's init did not start");
+        await Poll.Until(() => System.IO.File.Exists(File("init.ready")), "the namespace's init did not start");
         var initHost = ProcFs.Children(ns.Id).Single();
         var init = ProcFs.Stat(initHost)!.Value;
 
@@ -86,7 +76,7 @@ public sealed class PidNamespaceSpecs(ITestOutputHelper output) : IAsyncLifetime
         {
             var nsenter = Start("nsenter", "-t", initHost.ToString(), "-p", "-m", "--",
                 TestDaemon.Path, "--setsid", "--record-signals", File($"b{i}.signals"), "--ready-file", File($"b{i}.ready"), "--pid-file", File($"b{i}.pid"));
-            await WaitFor(() => System.IO.File.Exists(File($"b{i}.ready")) && System.IO.File.Exists(File($"b{i}.pid")), "a bystander did not start");
+            await Poll.Until(() => System.IO.File.Exists(File($"b{i}.ready")) && System.IO.File.Exists(File($"b{i}.pid")), "a bystander did not start");
             var host = ProcFs.Children(nsenter.Id).Single();
             bystanders.Add((File($"b{i}.signals"), int.Parse(System.IO.File.ReadAllText(File($"b{i}.pid"))), host, ProcFs.Stat(host)!.Value.StartTime));
         }

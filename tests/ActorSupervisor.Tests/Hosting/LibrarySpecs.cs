@@ -49,7 +49,7 @@ public sealed class LibrarySpecs : IDisposable
         await using (var supervisor = Supervisor.New(_first.Config(c => c with { MaxRestarts = 1 }), loggers: sink))
         {
             var crashy = await supervisor.StartAsync(_first.Daemon("crashy", "--exit-after", "0"));
-            await WaitUntil(() => sink.Entries.Any(e => e.Category == "ActorSupervisor.Daemon.crashy" && e.Level == LogLevel.Warning));
+            await Poll.Until(() => sink.Entries.Any(e => e.Category == "ActorSupervisor.Daemon.crashy" && e.Level == LogLevel.Warning));
             var launched = sink.Entries.First(e => e.Category == "ActorSupervisor.Daemon.crashy" && e.Properties.ContainsKey("Pid"));
             Assert.Equal("crashy", launched.Properties["Daemon"]);
             Assert.Equal(_first.SessionId, launched.Properties["Session"]);
@@ -92,16 +92,6 @@ public sealed class LibrarySpecs : IDisposable
             if (await supervisor.Ask<object>(new SupervisorQueries.GetDaemon(name), TimeSpan.FromSeconds(5)) is ManagedDaemon { State: DaemonState.Running } d)
                 return d;
             if (DateTime.UtcNow > deadline) throw new TimeoutException(name);
-            await Task.Delay(25);
-        }
-    }
-
-    private static async Task WaitUntil(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException();
             await Task.Delay(25);
         }
     }

@@ -24,7 +24,7 @@ public sealed class HttpProberEdgeSpecs
     private static async Task<(ProbeResult First, ProbeResult Second)> ProbeTwice(LoopbackHttpServer server)
     {
         var first = await Probe(server);
-        await WaitUntil(() => server.Answered >= 1);
+        await Poll.Until(() => server.Answered >= 1);
         return (first, await Probe(server));
     }
 
@@ -269,7 +269,7 @@ public sealed class HttpProberEdgeSpecs
     {
         using var server = new LoopbackHttpServer(_ => null);
         using var watch = HttpProber.Shared.Watch(server.Url(), TimeSpan.FromMilliseconds(20), TimeSpan.FromSeconds(60), _ => { });
-        await WaitUntil(() => server.Requests.Count >= 1);
+        await Poll.Until(() => server.Requests.Count >= 1);
         await Task.Delay(500); // twenty-five intervals
         Assert.Single(server.Requests);
     }
@@ -315,7 +315,7 @@ public sealed class HttpProberEdgeSpecs
             Interlocked.Increment(ref calls);
             throw new InvalidOperationException("a broken handler");
         });
-        await WaitUntil(() => Volatile.Read(ref calls) >= 1 && server.Requests.Count >= 3); // the watch goes on
+        await Poll.Until(() => Volatile.Read(ref calls) >= 1 && server.Requests.Count >= 3); // the watch goes on
         Assert.Equal(ProbeResult.Ok, await Probe(server)); // and so does the prober
     }
 
@@ -341,7 +341,7 @@ public sealed class HttpProberEdgeSpecs
     {
         using var server = new LoopbackHttpServer(_ => answer);
         Assert.Equal(healthy, (await Probe(server)).Healthy);
-        await WaitUntil(() => server.ClosedByClient == 1);
+        await Poll.Until(() => server.ClosedByClient == 1);
     }
 
     [Fact]
@@ -363,7 +363,7 @@ public sealed class HttpProberEdgeSpecs
             Interlocked.Increment(ref calls);
             throw new InvalidOperationException("a broken handler");
         });
-        await WaitUntil(() => Volatile.Read(ref calls) == 1);
+        await Poll.Until(() => Volatile.Read(ref calls) == 1);
         Assert.Equal(ProbeResult.Ok, await Probe(server));
         Assert.Equal(1, server.Connections);
     }
@@ -424,13 +424,4 @@ public sealed class HttpProberEdgeSpecs
     private static ProbeResult Next(BlockingCollection<ProbeResult> results) =>
         results.TryTake(out var r, TimeSpan.FromSeconds(10)) ? r : throw new TimeoutException("no probe result within 10 s");
 
-    private static async Task WaitUntil(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("condition not met within 10 s");
-            await Task.Delay(10);
-        }
-    }
 }

@@ -136,7 +136,7 @@ public sealed class HttpProberSpecs
         using var watch = HttpProber.Shared.Watch(server.Url("/health"), TimeSpan.FromMilliseconds(50), Timeout, results.Add);
 
         Assert.True(Next(results).Healthy);
-        await WaitUntil(() => server.Requests.Count >= 5);
+        await Poll.Until(() => server.Requests.Count >= 5);
         Assert.Empty(results); // four more successes, none reported
         Assert.NotNull(watch.LastHealthyAt);
 
@@ -149,7 +149,7 @@ public sealed class HttpProberSpecs
         do recovered = Next(results);
         while (!recovered.Healthy);
         var requests = server.Requests.Count;
-        await WaitUntil(() => server.Requests.Count >= requests + 3);
+        await Poll.Until(() => server.Requests.Count >= requests + 3);
         Assert.Empty(results);
     }
 
@@ -175,7 +175,7 @@ public sealed class HttpProberSpecs
         using var watch = HttpProber.Shared.Watch(server.Url("/health"), TimeSpan.FromSeconds(30), Timeout, results.Add);
         Assert.True(Next(results).Healthy);
         watch.ChangeInterval(TimeSpan.FromMilliseconds(50));
-        await WaitUntil(() => server.Requests.Count >= 4);
+        await Poll.Until(() => server.Requests.Count >= 4);
     }
 
     [Fact]
@@ -200,7 +200,7 @@ public sealed class HttpProberSpecs
 
         // Its connection now waits in the pool and the watch is due in ten minutes: the thread must block. A thread that
         // spins is always either on a CPU or waiting for one, whatever the load; schedstat gives both (ns).
-        await WaitUntil(() => server.Answered >= 1);
+        await Poll.Until(() => server.Answered >= 1);
         var (run0, queued0) = Schedstat(tid);
         var clock = Stopwatch.StartNew();
         await Task.Delay(1000);
@@ -214,7 +214,7 @@ public sealed class HttpProberSpecs
     {
         using var server = new LoopbackHttpServer(_ => Ok());
         using var watch = HttpProber.Shared.Watch(server.Url("/health"), TimeSpan.FromMilliseconds(50), Timeout, _ => { });
-        await WaitUntil(() => server.Requests.Count >= 6);
+        await Poll.Until(() => server.Requests.Count >= 6);
         Assert.Equal(1, server.Connections);
     }
 
@@ -225,7 +225,7 @@ public sealed class HttpProberSpecs
         // The deadline alone must wake the prober: nothing else may be pending (a generous bound, not a speed target).
         var result = await HttpProber.Shared.CheckAsync(server.Url("/health"), TimeSpan.FromMilliseconds(200)).WaitAsync(TimeSpan.FromSeconds(5));
         Assert.Contains("timed out after 200 ms", result.Error);
-        await WaitUntil(() => server.ClosedByClient == 1); // a late answer must never be taken for the next probe's
+        await Poll.Until(() => server.ClosedByClient == 1); // a late answer must never be taken for the next probe's
     }
 
     [Fact]
@@ -250,11 +250,11 @@ public sealed class HttpProberSpecs
         {
             if (Interlocked.Increment(ref calls) == 1) release.Wait(TimeSpan.FromSeconds(10)); // holds the prober thread
         });
-        await WaitUntil(() => Volatile.Read(ref calls) == 1);
+        await Poll.Until(() => Volatile.Read(ref calls) == 1);
         await Task.Delay(300); // six intervals missed
         var before = server.Requests.Count;
         release.Set();
-        await WaitUntil(() => server.Requests.Count >= before + 3);
+        await Poll.Until(() => server.Requests.Count >= before + 3);
     }
 
     [Fact]
@@ -327,13 +327,4 @@ public sealed class HttpProberSpecs
     private static ProbeResult Next(BlockingCollection<ProbeResult> results) =>
         results.TryTake(out var r, TimeSpan.FromSeconds(10)) ? r : throw new TimeoutException("no probe result within 10 s");
 
-    private static async Task WaitUntil(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("condition not met within 10 s");
-            await Task.Delay(10);
-        }
-    }
 }
