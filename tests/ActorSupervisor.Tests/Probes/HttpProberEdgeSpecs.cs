@@ -220,18 +220,11 @@ public sealed class HttpProberEdgeSpecs
         var probe = HttpProber.Shared.CheckAsync(url, Timeout);
         using var client = await listener.AcceptTcpClientAsync();
         var stream = client.GetStream();
-        var head = new List<byte>();
-        var buffer = new byte[1024];
-        while (!System.Text.Encoding.ASCII.GetString(head.ToArray()).Contains("\r\n\r\n"))
-        {
-            var n = await stream.ReadAsync(buffer);
-            Assert.NotEqual(0, n);
-            head.AddRange(buffer.AsSpan(0, n));
-        }
+        var head = await HttpProberSpecs.ReadHead(stream);
         await stream.WriteAsync("HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n"u8.ToArray());
 
         Assert.Equal(ProbeResult.Ok, await probe);
-        Assert.Equal($"GET /health HTTP/1.1\r\nHost: [::1]:{port}\r\nConnection: keep-alive\r\n\r\n", System.Text.Encoding.ASCII.GetString(head.ToArray()));
+        Assert.Equal($"GET /health HTTP/1.1\r\nHost: [::1]:{port}\r\nConnection: keep-alive\r\n\r\n", head);
     }
 
     [Fact]

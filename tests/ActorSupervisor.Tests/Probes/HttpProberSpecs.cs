@@ -311,7 +311,8 @@ public sealed class HttpProberSpecs
         return (long.Parse(fields[0]), long.Parse(fields[1]));
     }
 
-    private static async Task<string> ReadHead(NetworkStream stream)
+    /// <summary>Reads a request head (to its blank line) off a raw connection, for specs that need their own listener.</summary>
+    internal static async Task<string> ReadHead(NetworkStream stream)
     {
         var head = new List<byte>();
         var buffer = new byte[1024];
