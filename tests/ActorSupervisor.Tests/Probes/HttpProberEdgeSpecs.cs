@@ -211,6 +211,19 @@ public sealed class HttpProberEdgeSpecs
     }
 
     [Fact]
+    public async Task A_pooled_connection_outlives_the_idle_sweep_while_it_is_younger_than_its_lifetime()
+    {
+        // The prober sweeps its pool every 10 s and closes what has idled for 2 minutes: waiting out one sweep shows a
+        // young connection is kept (the test cannot wait the 2 minutes that would show an old one closed).
+        using var server = new LoopbackHttpServer(_ => Answer(200, ""));
+        Assert.True((await Probe(server)).Healthy);
+        await Task.Delay(TimeSpan.FromSeconds(11));
+        Assert.Equal(0, server.ClosedByClient);
+        Assert.True((await Probe(server)).Healthy);
+        Assert.Equal(1, server.Connections);
+    }
+
+    [Fact]
     public async Task An_IPv6_loopback_url_is_probed_with_its_bracketed_host()
     {
         using var listener = new TcpListener(IPAddress.IPv6Loopback, 0);

@@ -121,6 +121,51 @@ public sealed class HttpProberSpecs
     }
 
     [Fact]
+    public async Task A_pooled_connection_the_server_resets_before_answering_is_retried_once_on_a_fresh_one()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var url = new Uri($"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}/health");
+        var first = HttpProber.Shared.CheckAsync(url, Timeout);
+        using var pooled = await listener.AcceptTcpClientAsync().WaitAsync(Timeout);
+        await ReadHead(pooled.GetStream()).WaitAsync(Timeout);
+        await pooled.GetStream().WriteAsync("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"u8.ToArray());
+        Assert.Equal(ProbeResult.Ok, await first);
+
+        // The second probe goes out over the pooled connection, which the server then resets (an abortive close, RST).
+        var second = HttpProber.Shared.CheckAsync(url, Timeout);
+        await ReadHead(pooled.GetStream()).WaitAsync(Timeout);
+        Reset(pooled);
+        using var fresh = await listener.AcceptTcpClientAsync().WaitAsync(Timeout);
+        await ReadHead(fresh.GetStream()).WaitAsync(Timeout);
+        await fresh.GetStream().WriteAsync("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"u8.ToArray());
+        Assert.Equal(ProbeResult.Ok, await second.WaitAsync(Timeout));
+    }
+
+    [Fact]
+    public async Task A_fresh_connection_the_server_resets_fails_at_once_with_the_reason()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var url = new Uri($"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}/health");
+        var probe = HttpProber.Shared.CheckAsync(url, TimeSpan.FromSeconds(30));
+        using var client = await listener.AcceptTcpClientAsync().WaitAsync(Timeout);
+        await ReadHead(client.GetStream()).WaitAsync(Timeout);
+        Reset(client);
+        var result = await probe.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.False(result.Healthy);
+        Assert.Contains("reset", result.Error, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("timed out", result.Error!);
+    }
+
+    /// <summary>An abortive close: linger 0 makes the kernel send RST instead of FIN.</summary>
+    private static void Reset(TcpClient client)
+    {
+        client.Client.LingerState = new LingerOption(true, 0);
+        client.Client.Close();
+    }
+
+    [Fact]
     public async Task An_interim_response_is_skipped()
     {
         using var server = new LoopbackHttpServer(_ => "HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n" + Ok());
