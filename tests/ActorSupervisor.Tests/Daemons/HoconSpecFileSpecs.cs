@@ -48,6 +48,40 @@ public sealed class HoconSpecFileSpecs : IDisposable
     }
 
     [Theory]
+    [InlineData("true", true)]
+    [InlineData("yes", true)]
+    [InlineData("on", true)]
+    [InlineData("ON", true)]
+    [InlineData("false", false)]
+    [InlineData("no", false)]
+    [InlineData("off", false)]
+    [InlineData("Off", false)]
+    public void HOCON_s_words_for_true_and_false_set_a_flag(string word, bool value)
+    {
+        var specs = Parse($$"""
+            actorsupervisor.daemons = [
+              { name = a, command = /bin/true, needs-port = {{word}} }
+            ]
+            """).Specs;
+        Assert.Equal(value, Assert.Single(specs).NeedsPort);
+    }
+
+    [Theory]
+    [InlineData("maybe")]
+    [InlineData("1")]
+    [InlineData("y")]
+    public void Any_other_word_for_a_flag_is_refused_naming_the_field(string word)
+    {
+        var problem = RefusedOnce($$"""
+            actorsupervisor.daemons = [
+              { name = a, command = /bin/true, needs-port = {{word}} }
+            ]
+            """);
+        Assert.Contains("needs", problem.Field);
+        Assert.Equal(word, problem.Value);
+    }
+
+    [Theory]
     [InlineData("actorsupervisor { daemons = [ { name = a, command = \"/bin/true\" } ]", 1, "never closed")]
     [InlineData("actorsupervisor { daemons = [ { name = a, command = \"/bin/true\" }", 1, "never closed")]
     [InlineData("actorsupervisor { daemons = [ { name = a, command = \"/bin/true }\n] }", 1, "string")]
