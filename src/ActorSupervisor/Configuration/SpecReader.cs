@@ -98,7 +98,6 @@ internal sealed class SpecReader(bool hocon, string? projectDir)
         var bind = new JsonObject();
         var spelling = new Dictionary<string, string>(StringComparer.Ordinal); // field -> the key as written
         var refused = new HashSet<string>(StringComparer.Ordinal);
-        var noPortFallback = false;
         foreach (var (key, value) in obj)
         {
             var field = hocon ? key.Replace('-', '_') : key;
@@ -117,16 +116,6 @@ internal sealed class SpecReader(bool hocon, string? projectDir)
             }
             if (value is null) continue; // unset, as Go reads null
 
-            // NTM's fields that DaemonSpec lacks: no_port_fallback is our require_port; health_mcp gets a notice.
-            if (!SpecFields.Ours.ContainsKey(field))
-            {
-                if (!Conform(typeof(bool), value, written, out var flag)) continue;
-                if (flag!.GetValue<bool>() && field == SpecFields.NtmHealthMcp)
-                    Notices.Add($"{written}: NTM's MCP health check is not supported here; this daemon is checked by its health_url or health_cmd only");
-                noPortFallback |= field == SpecFields.NtmNoPortFallback && flag.GetValue<bool>();
-                continue;
-            }
-
             if (Conform(SpecFields.Ours[field].PropertyType, value, written, out var conformed, field))
                 bind[field] = conformed;
             else
@@ -144,8 +133,6 @@ internal sealed class SpecReader(bool hocon, string? projectDir)
             Problems.Add(new(at, null, "could not be read as a daemon spec"));
             return null;
         }
-        // NTM's no_port_fallback is our require_port (it means nothing without a default port, in NTM as here).
-        if (noPortFallback && spec.DefaultPort != 0) spec = spec with { RequirePort = true };
         return new Entry(spec, spelling, refused);
     }
 

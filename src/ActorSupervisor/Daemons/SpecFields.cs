@@ -5,8 +5,7 @@ namespace ActorSupervisor.Daemons;
 
 /// <summary>
 /// The one list of the field names a daemon spec may carry. Ours are read from <see cref="DaemonSpec"/>'s
-/// [JsonPropertyName] attributes, so a property added there is known here at once; NTM's fields are listed by hand,
-/// since a file written for NTM may carry ones we do not implement. Anything else is refused, so that a typo
+/// [JsonPropertyName] attributes, so a property added there is known here at once. Anything else is refused, so that a typo
 /// (<c>helth_url</c>) cannot leave a daemon silently unchecked.
 /// </summary>
 internal static class SpecFields
@@ -22,18 +21,11 @@ internal static class SpecFields
         .Where(p => p.Name is not null)
         .ToDictionary(p => p.Name!, p => p.Property, StringComparer.Ordinal);
 
-    // Every json tag of NTM's DaemonSpec (internal/supervisor/supervisor.go in Dicklesworthstone/ntm).
-    public const string NtmHealthMcp = "health_mcp";
-    public const string NtmNoPortFallback = "no_port_fallback";
-
-    public static IReadOnlyList<string> Ntm { get; } =
-        ["name", "command", "args", "health_url", "health_cmd", NtmHealthMcp, "port_flag", "default_port", NtmNoPortFallback, "work_dir", "env"];
-
-    /// <summary>NTM's fields that DaemonSpec does not have: accepted in a file (Configuration.SpecReader says how each is read).</summary>
-    public static IReadOnlyList<string> NtmOnly { get; } = Ntm.Where(n => !Ours.ContainsKey(n)).ToList();
+    // Every json tag of NTM's DaemonSpec (internal/supervisor/supervisor.go in Dicklesworthstone/ntm) is one of ours,
+    // health_mcp and no_port_fallback included, so a file written for NTM is read whole (SpecFileSpecs checks each).
 
     /// <summary>Every accepted name, sorted, for suggestions and for listing in a message.</summary>
-    public static IReadOnlyList<string> All { get; } = Ours.Keys.Concat(NtmOnly).Order(StringComparer.Ordinal).ToList();
+    public static IReadOnlyList<string> All { get; } = Ours.Keys.Order(StringComparer.Ordinal).ToList();
 
-    public static bool IsKnown(string name) => Ours.ContainsKey(name) || NtmOnly.Contains(name);
+    public static bool IsKnown(string name) => Ours.ContainsKey(name);
 }
