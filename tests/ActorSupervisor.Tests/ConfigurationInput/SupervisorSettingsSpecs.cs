@@ -98,6 +98,18 @@ public sealed class SupervisorSettingsSpecs
     }
 
     [Fact]
+    public void Zero_is_a_number_every_count_accepts()
+    {
+        var c = SupervisorSettings.Apply(new SupervisorConfig(),
+            Hocon("actorsupervisor { max-restarts = 0, failure-threshold = 0, log-max-bytes = 0, log-keep = 0, backoff-jitter = 0 }"));
+        Assert.Equal(0, c.MaxRestarts);
+        Assert.Equal(0, c.FailureThreshold);
+        Assert.Equal(0, c.LogMaxBytes);
+        Assert.Equal(0, c.LogKeep);
+        Assert.Equal(0, c.BackoffJitter);
+    }
+
+    [Fact]
     public void Every_bad_setting_is_named_with_its_value_and_nothing_is_applied()
     {
         var hocon = Hocon("""
