@@ -57,6 +57,9 @@ public sealed class SpellingSpecs
         Assert.Null(Spelling.Nearest("axxdef", ["abcdez"]));        // 3 edits, 6 characters
         Assert.Equal("abcdefghi", Spelling.Nearest("abcxyzghi", ["abcdefghi"])); // 3 edits, 9 characters
         Assert.Null(Spelling.Nearest("abcxyzgh", ["abcdefghi"]));   // 4 edits, 9 characters
+        // The longer of the two words counts: 3 edits are near enough for 9 characters even when the key known has 6.
+        Assert.Equal("abcdef", Spelling.Nearest("abcdefxyz", ["abcdef"]));
+        Assert.Equal("abcdefxyz", Spelling.Nearest("abcdef", ["abcdefxyz"]));
     }
 
     [Fact]
@@ -64,6 +67,8 @@ public sealed class SpellingSpecs
     {
         Assert.Equal("cat", Spelling.Nearest("bat", ["hat", "cat"]));
         Assert.Equal("cat", Spelling.Nearest("bat", ["cat", "hat"]));
+        // Ordinal order settles ties only: a farther key that sorts first does not displace the nearest.
+        Assert.Equal("cat", Spelling.Nearest("bat", ["cat", "aaa"]));
     }
 
     [Fact]
