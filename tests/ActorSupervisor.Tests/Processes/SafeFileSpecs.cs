@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using ActorSupervisor.Processes;
 
 namespace ActorSupervisor.Tests.Processes;
@@ -183,6 +184,26 @@ public sealed class SafeFileSpecs : IDisposable
     }
 
     [Fact]
+    public void A_state_dir_on_a_read_only_file_system_that_others_can_read_is_refused_naming_it_and_why()
+    {
+        var state = Directory.CreateDirectory(At("state")).FullName;
+        Assert.True(Run("mount", $"-t tmpfs -o ro,mode=0755 tmpfs {state}"), "cannot mount a tmpfs: this spec needs root");
+        try
+        {
+            var e = Assert.ThrowsAny<IOException>(() => SafeFile.EnsureDirectory(state, tighten: true));
+
+            Assert.Equal($"cannot make {state} private (chmod 700): Read-only file system", e.Message);
+            Assert.Equal((UnixFileMode)0b111_101_101, File.GetUnixFileMode(state));
+            SafeFileLibc.AssertNothingHeldOpenUnder(_dir);
+        }
+        finally
+        {
+            Run("umount", state);
+        }
+    }
+
+
+    [Fact]
     public void Ensuring_a_directory_nobody_else_can_reach_keeps_its_mode_and_its_setgid_bit()
     {
         var state = Directory.CreateDirectory(At("state")).FullName;
@@ -289,6 +310,13 @@ public sealed class SafeFileSpecs : IDisposable
         Assert.Equal("path", root.ParamName);
         Assert.StartsWith("/ has no directory", root.Message);
         Assert.True(Directory.Exists(_dir));
+    }
+
+    private static bool Run(string command, string args)
+    {
+        using var p = Process.Start(new ProcessStartInfo(command, args) { UseShellExecute = false, RedirectStandardError = true })!;
+        p.WaitForExit();
+        return p.ExitCode == 0;
     }
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
