@@ -32,4 +32,19 @@ public sealed class LaunchTagSpecs
         Assert.Null(LaunchTag.Parse(Sample.Format().Replace(" 4321 ", " -4321 ", StringComparison.Ordinal)));
         Assert.Null(LaunchTag.Parse(Sample.Format().Replace(" 4321 ", " 99999999999 ", StringComparison.Ordinal)));
     }
+
+    [Theory]
+    [InlineData("v2 0123456789abcdef0123456789abcdef 4321 987654 session1 web /var/state")]
+    [InlineData("v1 0123456789abcdef0123456789ABCDEF 4321 987654 session1 web /var/state")]
+    [InlineData("v1 0123456789abcdef0123456789abcdeg 4321 987654 session1 web /var/state")]
+    [InlineData("v1 0123456789abcdef0123456789abcde 4321 987654 session1 web /var/state")]
+    [InlineData("v1 0123456789abcdef0123456789abcdef 4321 987654 a/b web /var/state")]
+    [InlineData("v1 0123456789abcdef0123456789abcdef 4321 987654 session1 a/b /var/state")]
+    [InlineData("v1 0123456789abcdef0123456789abcdef 4321 987654 session1 web var/state")]
+    [InlineData("v1 0123456789abcdef0123456789abcdef 4321 987654 session1 web")]
+    public void A_tag_malformed_in_any_one_field_is_refused(string value)
+    {
+        Assert.NotNull(LaunchTag.Parse("v1 0123456789abcdef0123456789abcdef 4321 987654 session1 web /var/state"));
+        Assert.Null(LaunchTag.Parse(value));
+    }
 }

@@ -64,6 +64,18 @@ public sealed class LogFileSpecs : IDisposable
     }
 
     [Fact]
+    public void A_log_larger_than_one_copy_chunk_is_copied_whole()
+    {
+        var log = Path.Combine(_dir, "d.log");
+        var content = new byte[200_000];
+        new Random(7).NextBytes(content);
+        File.WriteAllBytes(log, content);
+        LogFile.Rotate(log, keep: 1);
+        Assert.Equal(content, File.ReadAllBytes($"{log}.1"));
+        Assert.Equal(0, new FileInfo(log).Length);
+    }
+
+    [Fact]
     public void A_limit_of_zero_means_no_rotation()
     {
         var log = Path.Combine(_dir, "d.log");
