@@ -16,9 +16,11 @@ internal static class Signals
         if (target.Pid <= 1 || target.Pid == Environment.ProcessId) return false;
         using var fd = PidFd.OpenExact(target);
         if (fd is null) return false;
+        // Whether it leads its group is read before it is signalled: a SIGKILLed leader that its parent has reaped is
+        // gone from /proc at once, and its group, which the pidfd still reaches, would be spared.
+        var leads = andGroup && ProcFs.Stat(target.Pid) is { ProcessGroup: var group } && group == target.Pid;
         var sent = fd.Send(signal) == 0;
-        if (andGroup && ProcFs.Stat(target.Pid) is { ProcessGroup: var group } && group == target.Pid)
-            sent |= fd.Send(signal, Native.PIDFD_SIGNAL_PROCESS_GROUP) == 0;
+        if (leads) sent |= fd.Send(signal, Native.PIDFD_SIGNAL_PROCESS_GROUP) == 0;
         return sent;
     }
 

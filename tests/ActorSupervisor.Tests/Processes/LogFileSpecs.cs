@@ -54,6 +54,142 @@ public sealed class LogFileSpecs : IDisposable
         Assert.Empty(LogFile.Tail(Path.Combine(_dir, "missing.log")));
     }
 
+    [Fact]
+    public void A_log_needs_rotation_only_once_it_is_larger_than_the_limit()
+    {
+        var log = Path.Combine(_dir, "d.log");
+        File.WriteAllBytes(log, new byte[1000]);
+        Assert.False(LogFile.NeedsRotation(log, 1000));
+        Assert.True(LogFile.NeedsRotation(log, 999));
+    }
+
+    [Fact]
+    public void A_log_larger_than_one_copy_chunk_is_copied_whole()
+    {
+        var log = Path.Combine(_dir, "d.log");
+        var content = new byte[200_000];
+        new Random(7).NextBytes(content);
+        File.WriteAllBytes(log, content);
+        LogFile.Rotate(log, keep: 1);
+        Assert.Equal(content, File.ReadAllBytes($"{log}.1"));
+        Assert.Equal(0, new FileInfo(log).Length);
+    }
+
+    [Fact]
+    public void A_limit_of_zero_means_no_rotation()
+    {
+        var log = Path.Combine(_dir, "d.log");
+        File.WriteAllBytes(log, new byte[10]);
+        Assert.False(LogFile.NeedsRotation(log, 0));
+    }
+
+    [Fact]
+    public void Rotating_a_log_that_does_not_exist_does_nothing()
+    {
+        var log = Path.Combine(_dir, "d.log");
+        LogFile.Rotate(log, keep: 0);
+        LogFile.Rotate(log, keep: 2);
+        Assert.Empty(Directory.GetFileSystemEntries(_dir));
+    }
+
+    [Fact]
+    public void Keeping_no_copies_empties_the_log_in_place_and_makes_none()
+    {
+        var log = Path.Combine(_dir, "d.log");
+        File.WriteAllText(log, "old lines\n");
+        LogFile.Rotate(log, keep: 0);
+        Assert.Equal([log], Directory.GetFileSystemEntries(_dir));
+        Assert.Equal(0, new FileInfo(log).Length);
+    }
+
+    [Fact]
+    public void The_oldest_copy_goes_even_when_a_younger_one_is_missing()
+    {
+        var log = Path.Combine(_dir, "d.log");
+        File.WriteAllText(log, "live");
+        File.WriteAllText($"{log}.2", "stale"); // .1 was removed by hand
+        LogFile.Rotate(log, keep: 2);
+        Assert.Equal("live", File.ReadAllText($"{log}.1"));
+        Assert.False(File.Exists($"{log}.2"), "a copy older than the kept ones is still there");
+    }
+
+    [Fact]
+    public void Copies_beyond_the_kept_number_are_left_as_they_are()
+    {
+        // As after the limit was lowered: rotation renames only within the copies it keeps.
+        var log = Path.Combine(_dir, "d.log");
+        File.WriteAllText(log, "live");
+        File.WriteAllText($"{log}.1", "one");
+        File.WriteAllText($"{log}.3", "three");
+        LogFile.Rotate(log, keep: 2);
+        Assert.Equal("live", File.ReadAllText($"{log}.1"));
+        Assert.Equal("one", File.ReadAllText($"{log}.2"));
+        Assert.Equal("three", File.ReadAllText($"{log}.3"));
+        Assert.False(File.Exists($"{log}.4"));
+    }
+
+    [Fact]
+    public void The_tail_of_a_short_log_is_every_line_of_it()
+    {
+        var log = Path.Combine(_dir, "d.log");
+        File.WriteAllText(log, "first\r\nsecond\nthird\n");
+        Assert.Equal(["first", "second", "third"], LogFile.Tail(log, 10));
+    }
+
+    [Fact]
+    public void The_tail_of_a_long_log_leaves_out_the_line_its_window_cut()
+    {
+        // 300 lines of 100 bytes: the last 16 KiB start 16 bytes into line 136, which must not appear cut.
+        var log = Path.Combine(_dir, "d.log");
+        File.WriteAllLines(log, Enumerable.Range(0, 300).Select(i => $"{i:D3}" + new string('x', 96)));
+        var tail = LogFile.Tail(log, 1000);
+        Assert.Equal(Enumerable.Range(137, 163).Select(i => $"{i:D3}" + new string('x', 96)), tail);
+    }
+
+    [Fact]
+    public void The_tail_of_a_long_log_of_blank_lines_is_empty()
+    {
+        var log = Path.Combine(_dir, "d.log");
+        File.WriteAllText(log, new string('\n', 20_000));
+        Assert.Empty(LogFile.Tail(log));
+    }
+
+    [Fact]
+    public void The_tail_of_a_huge_log_reads_only_its_end()
+    {
+        // A sparse 4 GiB file: reading more than the last 16 KiB of it would not fit in memory, let alone one array.
+        var log = Path.Combine(_dir, "d.log");
+        using (var f = new FileStream(log, FileMode.CreateNew, FileAccess.Write))
+        {
+            f.SetLength(4L << 30);
+            f.Seek(0, SeekOrigin.End);
+            f.Write("cut\nlast line\n"u8);
+        }
+        Assert.Equal(["last line"], LogFile.Tail(log));
+    }
+
+    [Fact]
+    public void Appended_lines_land_at_the_end_of_the_log_each_with_its_newline()
+    {
+        var log = Path.Combine(_dir, "d.log");
+        Assert.True(LogFile.AppendLine(log, "created"));
+        Assert.True(LogFile.AppendLine(log, "appended"));
+        Assert.Equal("created\nappended\n", File.ReadAllText(log));
+    }
+
+    [Fact]
+    public void A_line_is_not_appended_through_a_symbolic_link_nor_into_a_missing_directory()
+    {
+        var target = Path.Combine(_dir, "target");
+        File.WriteAllText(target, "untouched");
+        var link = Path.Combine(_dir, "d.log");
+        File.CreateSymbolicLink(link, target);
+        Assert.False(LogFile.AppendLine(link, "line"));
+        Assert.Equal("untouched", File.ReadAllText(target));
+        Assert.False(LogFile.AppendLine(Path.Combine(_dir, "missing", "d.log"), "line"));
+        Assert.False(Directory.Exists(Path.Combine(_dir, "missing")));
+    }
+
     [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
     private static extern int open(string path, int flags, int mode);
 

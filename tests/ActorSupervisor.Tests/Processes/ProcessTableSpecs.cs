@@ -65,4 +65,68 @@ public sealed class ProcessTableSpecs
             await project.AssertNothingLeftBehind();
         }
     }
+
+    [Fact]
+    public async Task A_group_has_live_members_while_its_leader_runs_and_none_once_it_is_gone()
+    {
+        var leader = Process.Start(new ProcessStartInfo("setsid", "sleep 300") { UseShellExecute = false })!;
+        var group = leader.Id;
+        try
+        {
+            await Poll.Until(() => ProcFs.Stat(group)?.ProcessGroup == group, "the sleep leading its own group");
+            Assert.True(ProcessTable.GroupHasLiveMembers(group));
+        }
+        finally
+        {
+            leader.Kill();
+            await leader.WaitForExitAsync();
+            leader.Dispose();
+        }
+        Assert.False(ProcessTable.GroupHasLiveMembers(group));
+    }
+
+    [Fact]
+    public void Group_0_the_kernel_s_own_threads_is_never_a_group_with_members()
+    {
+        // kthreadd and the kernel threads have process group 0 (where /proc shows them, outside a PID namespace).
+        Assert.False(ProcessTable.GroupHasLiveMembers(0));
+        Assert.False(ProcessTable.GroupHasLiveMembers(-1));
+    }
+
+    [Fact]
+    public async Task A_process_seen_with_a_launch_tag_keeps_it_after_it_execs_without_one()
+    {
+        // The tag a process was started with is what makes it part of the launch; a later exec may drop the variable
+        // (or a program may rewrite its environment), and it is still the same process.
+        using var project = new TestProject();
+        await using (var shell = await TaggedShell.StartAsync(project, $"read x; exec env -u {LaunchTag.Variable} sleep 300"))
+        {
+            await Poll.Until(() => ProcessTable.OfLaunch(shell.Tag.LaunchId).Any(t => t.Process.Pid == shell.Pid), "the launch found by its tag");
+            shell.WriteLine("go");
+            await Poll.Until(() => ProcessScan.CommandLine(shell.Pid) is ["sleep", "300"] &&
+                                   ProcFs.EnvironmentVariable(shell.Pid, LaunchTag.Variable) is null, "the exec without the tag");
+
+            Assert.Equal([shell.Identity], ProcessTable.OfLaunch(shell.Tag.LaunchId).Select(t => t.Identity));
+        }
+        await project.AssertNothingLeftBehind();
+    }
+
+    [Fact]
+    public async Task A_tagged_process_that_has_ended_is_no_member_of_its_launch_while_it_waits_to_be_reaped()
+    {
+        using var project = new TestProject();
+        await using (var shell = await TaggedShell.StartAsync(project, "sleep 300 & exec sleep 301"))
+        {
+            var child = await shell.ChildRunning("sleep");
+            var childIdentity = ProcessIdentity.Of(child)!.Value;
+            await Poll.Until(() => ProcessTable.OfLaunch(shell.Tag.LaunchId).Count == 2, "both processes of the launch found");
+
+            Native.kill(child, Native.SIGKILL);
+            await Poll.Until(() => ProcessScan.IsZombie(child), "the child a zombie of its parent, which never waits");
+
+            Assert.Equal([shell.Identity], ProcessTable.OfLaunch(shell.Tag.LaunchId).Select(t => t.Identity));
+            Assert.Equal(childIdentity.StartTime, ProcFs.Stat(child)!.Value.StartTime);
+        }
+        await project.AssertNothingLeftBehind();
+    }
 }
