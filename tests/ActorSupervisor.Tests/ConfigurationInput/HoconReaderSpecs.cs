@@ -72,7 +72,7 @@ public sealed class HoconReaderSpecs
         // Objects count as levels too: 64 objects inside one another are read, a 65th is refused.
         Assert.StartsWith("{\"o\":{\"o\":", Json(string.Concat(Enumerable.Repeat("o { ", 64)) + new string('}', 64)));
         Assert.Equal((1, 258, "keys are nested more than 64 levels deep"), Refusal(string.Concat(Enumerable.Repeat("o { ", 65)) + new string('}', 65)));
-        Assert.Equal((1, 68, "values are nested more than 64 levels deep"), Refusal("o { a = " + new string('[', 64) + new string(']', 64) + " }"));
+        Assert.Equal((1, 72, "values are nested more than 64 levels deep"), Refusal("o { a = " + new string('[', 64) + new string(']', 64) + " }"));
     }
 
     [Fact]
