@@ -77,6 +77,17 @@ public sealed partial class SpecFileRefusalSpecs : IDisposable
                 """));
     }
 
+    [Theory]
+    [InlineData("[trueX]", "is not valid JSON: 'X' is invalid after a value. Expected either ',', '}', or ']' (line 1, column 6)")]
+    [InlineData("[tSystem.Exception]", "is not valid JSON (line 1, column 3)")]
+    [InlineData("[tSystem.X]", "is not valid JSON (line 1, column 3)")]
+    [InlineData("[tAnException]", "is not valid JSON (line 1, column 3)")]
+    [InlineData("[tList`1]", "is not valid JSON (line 1, column 3)")]
+    public void A_JSON_syntax_error_is_one_sentence_without_the_reader_s_position_or_text_that_reads_as_a_type(string json, string problem)
+    {
+        Assert.Equal([new SpecProblem("file", null, problem)], JsonProblems(json));
+    }
+
     [Fact]
     public void A_file_another_program_holds_open_for_writing_is_read()
     {
