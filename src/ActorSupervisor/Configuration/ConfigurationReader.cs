@@ -105,7 +105,9 @@ internal static class ConfigurationReader
 
     private static string SnakeCase(string key)
     {
-        if (key.Contains('_') || key.Contains('-') || key.All(c => !char.IsUpper(c))) return key.Replace('-', '_');
+        // With a separator, or without small letters (an environment variable's NAME or HEALTH_URL), only lowering is
+        // left; otherwise a capital after the first starts a word (a key without capitals goes through unchanged).
+        if (key.Contains('_') || key.Contains('-') || !key.Any(char.IsLower)) return key.Replace('-', '_').ToLowerInvariant();
         var sb = new System.Text.StringBuilder();
         for (var i = 0; i < key.Length; i++)
         {
