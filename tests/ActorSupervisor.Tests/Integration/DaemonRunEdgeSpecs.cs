@@ -92,13 +92,17 @@ public sealed class DaemonRunEdgeSpecs : RealTimeSpecs
     }
 
     [Fact]
-    public async Task The_daemons_log_says_it_was_launched_with_its_pid_port_and_generation()
+    public async Task The_daemons_log_and_the_supervision_log_say_it_was_launched_with_its_pid_port_and_generation()
     {
-        var supervisor = NewSupervisor();
+        var sink = new CapturingLoggers();
+        var supervisor = Supervisor.New(Project.Config(), loggers: sink);
         await supervisor.StartAsync(Project.HttpDaemon("web"));
         var running = await WaitFor(supervisor, "web", d => d.State == DaemonState.Running);
-
         var line = File.ReadLines(LogPath("web")).First(l => l.StartsWith("[supervisor] "));
+        await GracefulStop.StopAllAndShutdown(supervisor, []);
+
+        Assert.Contains($"web: pid {running.Pid} launched on port {running.Port} (session {Project.SessionId}, generation 1)",
+            sink.Entries.Select(e => e.Message));
         Assert.Matches(new Regex(@"^\[supervisor\] \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z launched daemon web " +
                                  $@"\(pid={running.Pid} port={running.Port} generation=1\)$"), line);
     }
