@@ -92,6 +92,26 @@ public sealed class DaemonRunEdgeSpecs : RealTimeSpecs
     }
 
     [Fact]
+    public async Task A_file_system_surprise_while_launching_fails_that_daemon_naming_it_and_nothing_else()
+    {
+        var supervisor = NewSupervisor(c => c with { LogMaxBytes = 10, LogKeep = 2 });
+        var log = LogPath("surprised");
+        Directory.CreateDirectory(Path.GetDirectoryName(log)!, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        File.WriteAllText(log, "an earlier run's output, over the limit\n");
+        Directory.CreateDirectory(log + ".2"); // the oldest copy, which the rotation must remove, cannot be removed
+
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => supervisor.StartAsync(Project.Daemon("surprised")));
+
+        Assert.Equal($"daemon 'surprised' ended failed before it launched: supervisor error: cannot remove {log}.2: Is a directory", refused.Message);
+        var failed = (await supervisor.GetDaemonAsync("surprised"))!;
+        Assert.Equal((DaemonState.Failed, FailureKind.Supervisor), (failed.State, failed.LastFailure!.Kind));
+        // The session and its other daemons carry on.
+        await supervisor.StartAsync(Project.Daemon("bystander"));
+        await WaitFor(supervisor, "bystander", d => d.State == DaemonState.Running);
+        Directory.Delete(log + ".2");
+    }
+
+    [Fact]
     public async Task The_daemons_log_and_the_supervision_log_say_it_was_launched_with_its_pid_port_and_generation()
     {
         var sink = new CapturingLoggers();
