@@ -101,34 +101,4 @@ public sealed class LibrarySpecs : IDisposable
         _first.Dispose();
         _second.Dispose();
     }
-
-    private sealed record Entry(string Category, LogLevel Level, string Message, IReadOnlyDictionary<string, object?> Properties);
-
-    private sealed class CapturingLoggers : ILoggerFactory, ILoggerProvider
-    {
-        private readonly List<Entry> _entries = [];
-
-        public IReadOnlyList<Entry> Entries
-        {
-            get { lock (_entries) return _entries.ToList(); }
-        }
-
-        public ILogger CreateLogger(string categoryName) => new Logger(categoryName, this);
-        public void AddProvider(ILoggerProvider provider) { }
-        public void Dispose() { }
-
-        private sealed class Logger(string category, CapturingLoggers owner) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-            {
-                var properties = state is IEnumerable<KeyValuePair<string, object?>> pairs
-                    ? pairs.ToDictionary(p => p.Key, p => p.Value)
-                    : new Dictionary<string, object?>();
-                lock (owner._entries) owner._entries.Add(new Entry(category, logLevel, formatter(state, exception), properties));
-            }
-        }
-    }
 }

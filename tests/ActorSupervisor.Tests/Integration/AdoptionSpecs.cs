@@ -73,6 +73,8 @@ public sealed class AdoptionSpecs : RealTimeSpecs
         Assert.Equal(Environment.ProcessId, pidFile.SupervisorPid); // the file now names its new owner
         Assert.Single(Project.LiveProcesses()); // never doubled
         Assert.Equal(["start"], Project.Signals.EventsOf(orphan.Pid)); // adopting signals nothing
+        Assert.Contains(File.ReadLines(Project.Store.LogPathFor("web", Project.SessionId)),
+            l => System.Text.RegularExpressions.Regex.IsMatch(l, $@"^\[supervisor\] \S+ adopted daemon web \(pid={orphan.Pid} port={port} generation=\d+\)$"));
 
         // Its exit is noticed (it is not our child) and handled as a crash: a new process on the same port.
         Native.kill(orphan.Pid, Native.SIGKILL);
