@@ -151,6 +151,50 @@ public sealed class DaemonRunEdgeSpecs : RealTimeSpecs
         await WaitFor(supervisor, "steady", d => d.State == DaemonState.Running);
     }
 
+    [Fact]
+    public async Task An_env_file_is_read_at_the_launch_into_the_daemons_environment()
+    {
+        var envFile = Path.Combine(Project.Dir, "daemon.env");
+        File.WriteAllText(envFile, "FROM_FILE=yes\n");
+        var supervisor = NewSupervisor();
+        await supervisor.StartAsync(Project.Daemon("configured") with { EnvFile = envFile });
+        var running = await WaitFor(supervisor, "configured", d => d.State == DaemonState.Running);
+
+        Assert.Equal("yes", ProcessScan.Environment(running.Pid)["FROM_FILE"]);
+    }
+
+    [Fact]
+    public async Task An_env_file_that_does_not_parse_fails_the_daemon_as_unlaunchable_naming_the_problem()
+    {
+        var envFile = Path.Combine(Project.Dir, "broken.env");
+        File.WriteAllText(envFile, "TOKEN=\"never closed\n");
+        var supervisor = NewSupervisor();
+
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => supervisor.StartAsync(Project.Daemon("misconfigured") with { EnvFile = envFile }));
+
+        Assert.Contains("the double quote is not closed", refused.Message);
+        var failed = (await supervisor.GetDaemonAsync("misconfigured"))!;
+        Assert.Equal((DaemonState.Failed, FailureKind.CannotLaunch), (failed.State, failed.LastFailure!.Kind));
+        Assert.Empty(Project.LiveProcesses());
+    }
+
+    [Fact]
+    public async Task An_ephemeral_daemon_is_launched_and_one_whose_command_is_missing_fails_as_unlaunchable_naming_it()
+    {
+        var supervisor = NewSupervisor();
+        await supervisor.StartAsync(Project.Daemon("brief") with { Lifetime = DaemonLifetime.Ephemeral });
+        await WaitFor(supervisor, "brief", d => d.State == DaemonState.Running);
+
+        var missing = Path.Combine(Project.Dir, "no-such-command");
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            supervisor.StartAsync(Project.Daemon("ghost") with { Command = missing, Lifetime = DaemonLifetime.Ephemeral }));
+
+        Assert.Contains(missing, refused.Message);
+        Assert.DoesNotContain("One or more errors", refused.Message);
+        var failed = (await supervisor.GetDaemonAsync("ghost"))!;
+        Assert.Equal((DaemonState.Failed, FailureKind.CannotLaunch), (failed.State, failed.LastFailure!.Kind));
+    }
+
     /// <summary>A daemon whose health command fails the first time it runs and passes every time after.</summary>
     private DaemonSpec FailsFirstProbe(string name)
     {
