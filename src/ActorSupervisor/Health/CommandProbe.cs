@@ -85,10 +85,11 @@ internal static class CommandProbe
         }
 
         // Everything that could write is dead, so the end of the output comes at once; a descendant that left the
-        // group may still hold it open, and is not waited for.
+        // group may still hold it open, and is not waited for. Closing our end ends the read with what came so far
+        // (the pending receive is aborted), so what the command said is kept either way, not only when the read won.
         await Task.WhenAny(output, Task.Delay(TimeSpan.FromMilliseconds(200))).ConfigureAwait(false);
         socket.Close();
-        var (text, truncated) = output.IsCompletedSuccessfully ? output.Result : ("", false);
+        var (text, truncated) = await output.ConfigureAwait(false);
         return new Outcome(timedOut ? null : code, timedOut ? null : signal, timedOut, text, truncated, null);
     }
 
