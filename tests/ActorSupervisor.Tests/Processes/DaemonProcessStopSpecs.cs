@@ -113,14 +113,18 @@ public sealed class DaemonProcessStopSpecs : IDisposable
     }
 
     [Fact]
-    public async Task Once_the_leader_is_reaped_its_old_session_id_no_longer_makes_a_process_the_daemons()
+    public async Task Once_the_leader_is_reaped_its_old_session_id_no_longer_makes_a_process_the_daemons_nor_a_zombie_a_group_member()
     {
         // The session id is the leader's pid: once the leader is reaped it may be reused, so it proves nothing.
+        // Before leaving the group, the member forks a child that exits at once and is never reaped (the member
+        // execs the test daemon, which waits for no child it did not start): a zombie left in the daemon's group.
         var process = LaunchScript(
-            $"perl -e 'setpgrp(0,0); exec @ARGV' {Daemon()} &\n" +
+            $"perl -e 'exit 0 if fork() == 0; setpgrp(0,0); exec @ARGV' {Daemon()} &\n" +
             $"until grep -q ' start$' '{Record}' 2>/dev/null; do sleep 0.05; done\nexit 3", tagged: false);
         Assert.Equal(3, (await process.Exit.WaitAsync(TimeSpan.FromSeconds(30))).ExitCode);
         var member = Assert.Single(_project.Signals.Started);
+        await Poll.Until(() => ZombieChildrenIn(member, process.ProcessGroup) == 1, "the member's child did not become a zombie in the group");
+        Assert.False(process.GroupHasMembers()); // a zombie that nobody reaps is not a member
 
         await process.StopAsync(TimeSpan.FromSeconds(30));
 
@@ -130,6 +134,11 @@ public sealed class DaemonProcessStopSpecs : IDisposable
         await _project.Signals.WaitFor(member, "exit 0");
         await _project.AssertNothingLeftBehind();
     }
+
+    /// <summary>Zombie children of <paramref name="parent"/> in process group <paramref name="group"/>.</summary>
+    private static int ZombieChildrenIn(int parent, int group) =>
+        Directory.GetDirectories("/proc").Select(d => int.TryParse(Path.GetFileName(d), out var pid) ? ProcFs.Stat(pid) : null)
+            .Count(s => s is { IsZombie: true } z && z.ParentPid == parent && z.ProcessGroup == group);
 
     public void Dispose() => _project.Dispose();
 }
