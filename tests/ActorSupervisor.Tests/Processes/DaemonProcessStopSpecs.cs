@@ -97,6 +97,29 @@ public sealed class DaemonProcessStopSpecs : IDisposable
     }
 
     [Fact]
+    public async Task Kill_after_a_daemonizing_exit_sweeps_up_a_copy_that_detached_after_the_exit_was_looked_at()
+    {
+        var go = Path.Combine(_project.Dir, "go");
+        // The leader leaves a detached copy and exits; the copy detaches one more, but only once told to, which is
+        // after the exit's look for detached processes: a straggler that only the sweep after Kill can find.
+        var process = LaunchScript(
+            $"setsid -f sh -c \"until [ -e '{go}' ]; do sleep 0.05; done; setsid -f {Daemon()}; exec {Daemon()}\"\nexit 0", tagged: true);
+        var exit = await process.Exit.WaitAsync(TimeSpan.FromSeconds(30));
+        var copy = Assert.Single(exit.Detached);
+        await File.WriteAllTextAsync(go, "");
+        var started = await Started(2);
+        Assert.Contains(copy, started);
+        var straggler = started.Single(p => p != copy);
+
+        process.Kill();
+
+        await Poll.Until(() => !ProcessScan.IsAlive(copy) && !ProcessScan.IsAlive(straggler), "the copy or the straggler survived Kill");
+        _project.Signals.AssertKilled(copy, "the copy seen at exit");
+        _project.Signals.AssertKilled(straggler, "the straggler");
+        await _project.AssertNothingLeftBehind();
+    }
+
+    [Fact]
     public async Task Kill_of_a_running_untagged_daemon_reaches_a_member_of_its_session_in_another_group()
     {
         var process = LaunchScript($"perl -e 'setpgrp(0,0); exec @ARGV' {Daemon()} &\nexec {Daemon()}", tagged: false);
