@@ -247,18 +247,18 @@ internal sealed class DaemonProcess
         }
     }
 
-    /// <summary>Signals the group, then each detached descendant (by launch tag, and by session while the leader holds it).</summary>
+    /// <summary>Signals the group, then each detached descendant (by launch tag, and by session while the leader holds it: so they are found first, before the signal lets the leader be reaped).</summary>
     private void SignalAll(int signal)
     {
-        SignalGroup(signal);
-        foreach (var escaped in Detached(ProcessTable.Fresh())) SignalExactly(escaped, signal);
+        var detached = Detached(ProcessTable.Fresh());
+        SignalGroup(signal); foreach (var escaped in detached) SignalExactly(escaped, signal);
     }
 
     /// <inheritdoc cref="SignalAll"/>
     private async Task SignalAllAsync(int signal)
     {
-        SignalGroup(signal);
-        foreach (var escaped in Detached(await ProcessTable.FreshAsync().ConfigureAwait(false))) SignalExactly(escaped, signal);
+        var detached = Detached(await ProcessTable.FreshAsync().ConfigureAwait(false));
+        SignalGroup(signal); foreach (var escaped in detached) SignalExactly(escaped, signal);
     }
 
     /// <summary>

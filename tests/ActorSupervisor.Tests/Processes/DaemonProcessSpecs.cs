@@ -136,15 +136,19 @@ public sealed class DaemonProcessSpecs : IDisposable
     [Fact]
     public async Task An_adopted_process_that_is_not_our_child_is_watched_until_it_exits()
     {
-        var process = DaemonProcess.Launch(Request());
+        var process = DaemonProcess.Launch(Request("--record-signals", _project.Signals.Path));
+        await _project.Signals.WaitForStart(process.Pid); // its SIGTERM handler is in place
         var adopted = DaemonProcess.Adopt(process.Identity, process.ProcessGroup, process.StartedAt);
         Assert.NotNull(adopted);
         Assert.False(adopted.IsChild);
         Assert.False(adopted.HasExited);
 
-        await adopted.StopAsync(TimeSpan.FromSeconds(5));
+        var adoptedExit = await adopted.StopAsync(TimeSpan.FromSeconds(5));
 
-        await process.Exit.WaitAsync(TimeSpan.FromSeconds(30));
+        // Only the parent reaps: the launch gets the exit status, the adoption (not the parent) none.
+        Assert.Equal(0, (await process.Exit.WaitAsync(TimeSpan.FromSeconds(30))).ExitCode);
+        Assert.Null(adoptedExit.ExitCode);
+        Assert.Null(adoptedExit.Signal);
         Assert.True(adopted.HasExited);
         Assert.False(adopted.SignalGroup(15)); // nothing of its group is left to signal
         await _project.AssertNothingLeftBehind();
