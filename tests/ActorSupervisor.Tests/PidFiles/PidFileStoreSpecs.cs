@@ -133,10 +133,13 @@ public sealed class PidFileStoreSpecs : IAsyncLifetime
     public void Ports_of_live_pid_files_of_other_sessions_are_reported_as_held()
     {
         var store = Store;
-        Daemon("a", "other", 41001);
-        Daemon("b", "mine", 41002);
-        store.Write("c", Self("other", 41003) with { ProcessStartTime = 1 }); // dead: not held
-        Assert.Equal([41001], store.PortsHeldByOthers("mine", new HashSet<string> { "b" }));
+        // Ports only recorded, never bound, yet asserted free at the end: picked below the ephemeral range, so that
+        // no daemon of a parallel run (which binds port 0) can be holding one of them then.
+        int[] ports = [TestPorts.Unbound(), TestPorts.Unbound(), TestPorts.Unbound()];
+        Daemon("a", "other", ports[0]);
+        Daemon("b", "mine", ports[1]);
+        store.Write("c", Self("other", ports[2]) with { ProcessStartTime = 1 }); // dead: not held
+        Assert.Equal([ports[0]], store.PortsHeldByOthers("mine", new HashSet<string> { "b" }));
     }
 
     public Task InitializeAsync() => Task.CompletedTask;
