@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using ActorSupervisor.Processes;
 using ActorSupervisor.Tests.Daemons;
 using ActorSupervisor.Tests.Support;
@@ -64,7 +62,7 @@ public sealed class InputBoundaryCliSpecs : IDisposable
     [Fact]
     public async Task A_HOCON_file_with_a_quoted_port_in_args_runs_it_as_a_string()
     {
-        var port = FreePort();
+        var port = TestPorts.Unbound();
         _project.RememberPort(port);
         var conf = WriteFile("specs.conf", $$"""
             actorsupervisor {
@@ -145,13 +143,6 @@ public sealed class InputBoundaryCliSpecs : IDisposable
             Assert.Contains(stderr, l => l.Contains("stdout is closed"));
         }
         await _project.AssertNothingLeftBehind();
-    }
-
-    private static int FreePort()
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)socket.LocalEndPoint!).Port;
     }
 
     public void Dispose()

@@ -201,8 +201,8 @@ public sealed class OrchestrationSpecs : IAsyncLifetime
         File.CreateSymbolicLink(Path.Combine(bin, "am"), TestDaemon.Path);
         var path = $"PATH={bin}:/usr/bin:/bin";
         // NTM's default ports may be in use on this machine; free ones stand in for them (both refuse fallback).
-        var cmPort = FreePort();
-        var amPort = FreePort();
+        var cmPort = TestPorts.Unbound();
+        var amPort = TestPorts.Unbound();
         var specs = DefaultSpecs.All(includeAgentMail: true).ToDictionary(s => s.Name);
         var cm = specs["cm"] with { DefaultPort = cmPort, Env = [.. _project.Daemon("cm").Env, path] };
         var am = specs["am"] with
@@ -222,13 +222,6 @@ public sealed class OrchestrationSpecs : IAsyncLifetime
         squatter.Start();
         var refused = await Assert.ThrowsAnyAsync<Exception>(() => _supervisor.StartAsync(cm));
         Assert.Contains($"requires port {cmPort}", refused.Message);
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 
     private static DateTime StoppedAt(string log) => LineTime(log, "stopped");
