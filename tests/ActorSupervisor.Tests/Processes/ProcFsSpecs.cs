@@ -82,6 +82,38 @@ public sealed class ProcFsSpecs
         Assert.Equal((4242, 'R', 1, 2, 3, 5UL, false), (stat.Pid, stat.State, stat.ParentPid, stat.ProcessGroup, stat.Session, stat.StartTime, stat.IsKernelThread));
     }
 
+    [Fact]
+    public void A_stat_line_whose_last_parenthesis_is_its_first_byte_is_still_read_after_it()
+    {
+        // ParseStat trusts nothing before the last ')': even with nothing at all there, what follows is the layout.
+        var stat = ProcFs.ParseStat(4242, Encoding.ASCII.GetBytes(") S 1 2 3 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 5"))!.Value;
+        Assert.Equal(('S', 1, 2, 3, 5UL), (stat.State, stat.ParentPid, stat.ProcessGroup, stat.Session, stat.StartTime));
+    }
+
+    [Fact]
+    public void A_path_that_opens_but_cannot_be_read_reads_as_unreadable()
+    {
+        // A directory opens read-only, and read(2) on it fails with EISDIR: an error that is no interruption, so
+        // the read gives up at once instead of retrying.
+        using var project = new TestProject();
+        Assert.Null(ProcFs.ReadCapped(project.Dir, 4096, out var tooBig));
+        Assert.False(tooBig);
+    }
+
+    [Fact]
+    public async Task Reading_a_process_s_stat_keeps_no_descriptor_of_it_open()
+    {
+        using var child = new Child(["-c", "read x"]);
+        await child.Execed();
+        for (var i = 0; i < 64; i++) Assert.NotNull(ProcFs.Stat(child.Process.Id));
+
+        // Only this test knows the child's pid, so any descriptor left on its stat file is one these reads leaked.
+        var statFile = $"/proc/{child.Process.Id}/stat";
+        var leaked = new DirectoryInfo("/proc/self/fd").EnumerateFileSystemInfos()
+            .Count(fd => { try { return fd.LinkTarget == statFile; } catch (IOException) { return false; } });
+        Assert.Equal(0, leaked);
+    }
+
     /// <summary>A child of this process under sh, with the test's tag; killed and reaped by the caller's using.</summary>
     private sealed class Child : IDisposable
     {
