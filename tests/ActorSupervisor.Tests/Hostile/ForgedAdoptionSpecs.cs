@@ -144,6 +144,7 @@ public sealed class ForgedAdoptionSpecs(ITestOutputHelper output) : IAsyncLifeti
 
         Assert.False(started.Adopted);
         await untracked.Exit.WaitAsync(TimeSpan.FromSeconds(30));
+        await WaitForTag(started.Pid); // counted by its environment, which shows a moment after the spawn returns
         Assert.Equal([started.Pid], _project.LiveProcesses());
     }
 

@@ -206,6 +206,8 @@ public sealed class AdoptionSpecs : RealTimeSpecs
         var refusal = Assert.Single(results, e => e is not null);
         Assert.Contains("owned by another supervisor", refusal!.Message);
         Assert.Single(results, e => e is null);
+        // Counted by its environment, which /proc shows a moment after the spawn returns.
+        await Until(() => Project.LiveProcesses().Count > 0, "the daemon's environment never showed in /proc");
         Assert.Single(Project.LiveProcesses());
     }
 
