@@ -11,49 +11,11 @@ public sealed class AdoptionSpecs : RealTimeSpecs
 {
     private readonly List<DaemonProcess> _orphans = [];
 
-    /// <summary>The identity of a process that existed and is now gone: a supervisor that died.</summary>
-    private static ProcessIdentity DeadProcess()
-    {
-        using var p = Process.Start(new ProcessStartInfo("sleep", "30"))!;
-        var identity = ProcessIdentity.Of(p.Id)!.Value;
-        p.Kill();
-        p.WaitForExit();
-        return identity;
-    }
-
-    /// <summary>
-    /// What a supervisor killed with SIGKILL leaves: a running daemon and its PID file naming a dead owner. It runs
-    /// exactly what <paramref name="spec"/> launches (adoption checks the full command line), on a port below the
-    /// kernel's ephemeral range, which no parallel bind(0) can take (<see cref="TestPorts"/>).
-    /// </summary>
     private string ReadyFile(string name) => Path.Combine(Project.Dir, $"{name}.ready");
 
-    private async Task<(DaemonProcess Process, int Port)> LeaveOrphan(DaemonSpec spec)
-    {
-        var store = Project.Store;
-        store.EnsureDirectories();
-        var ready = ReadyFile(spec.Name);
-        var port = TestPorts.Unbound();
-        var process = DaemonProcess.Launch(new LaunchRequest
-        {
-            Argv = spec.Argv(port),
-            WorkDir = Project.Dir,
-            LogPath = store.LogPathFor(spec.Name, Project.SessionId),
-            Environment = [new(TestProject.TagVariable, Project.Tag), new(SignalRecord.Variable, Project.Signals.Path),
-                new("PORT", port.ToString(System.Globalization.CultureInfo.InvariantCulture))],
-        });
-        _orphans.Add(process);
-        await Until(() => File.Exists(ready), "the orphan never listened");
-        var dead = DeadProcess();
-        store.Write(spec.Name, new PidFileInfo
-        {
-            Pid = process.Pid, Port = port, OwnerId = Project.SessionId, Command = spec.Command, StartedAt = process.StartedAt,
-            Name = spec.Name, ProcessStartTime = process.Identity.StartTime, ProcessGroup = process.ProcessGroup,
-            SupervisorPid = dead.Pid, SupervisorStartTime = dead.StartTime,
-        });
-        Project.RememberPort(port);
-        return (process, port);
-    }
+    /// <summary>What a supervisor killed with SIGKILL leaves: a running daemon and its PID file naming a dead owner.</summary>
+    private Task<(DaemonProcess Process, int Port)> LeaveOrphan(DaemonSpec spec) =>
+        Orphans.LeaveUntaggedAsync(Project, spec, ReadyFile(spec.Name), _orphans.Add);
 
     [Fact]
     public async Task A_daemon_left_running_by_a_dead_supervisor_is_adopted_with_its_pid_and_port_then_watched_like_our_own()
@@ -103,7 +65,7 @@ public sealed class AdoptionSpecs : RealTimeSpecs
     public async Task A_stale_pid_file_of_a_dead_daemon_is_removed_and_the_daemon_started_fresh()
     {
         var spec = Project.Daemon("worker");
-        var dead = DeadProcess();
+        var dead = Orphans.DeadProcess();
         Project.Store.EnsureDirectories();
         Project.Store.Write("worker", new PidFileInfo
         {

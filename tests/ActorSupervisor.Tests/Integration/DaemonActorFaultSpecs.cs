@@ -186,7 +186,7 @@ public sealed class DaemonActorFaultSpecs : RealTimeSpecs
     {
         var ready = Path.Combine(Project.Dir, "web.ready");
         var spec = Project.HttpDaemon("web", "--ready-file", ready);
-        var (orphan, port) = await LeaveOrphan(spec, ready);
+        var (orphan, port) = await Orphans.LeaveUntaggedAsync(Project, spec, ready, _orphans.Add);
         var sink = new CapturingLoggers();
         var supervisor = Supervisor.New(Project.Config(c => c with { StopGrace = TimeSpan.FromSeconds(10) }), loggers: sink);
 
@@ -212,7 +212,7 @@ public sealed class DaemonActorFaultSpecs : RealTimeSpecs
             EnvFile = envFile,
             DependsOn = new Dictionary<string, DependencyCondition> { ["db"] = DependencyCondition.Started },
         };
-        var (orphan, _) = await LeaveOrphan(spec, ready);
+        var (orphan, _) = await Orphans.LeaveUntaggedAsync(Project, spec, ready, _orphans.Add);
         var pidPath = Project.Store.PathFor("web", Project.SessionId);
         var supervisor = NewSupervisor();
         // The session finds the orphan adoptable; the generation that would adopt it waits for db meanwhile.
@@ -229,42 +229,6 @@ public sealed class DaemonActorFaultSpecs : RealTimeSpecs
         Assert.False(failed.Adopted);
         // The file named a process that is gone: it goes, though no process of ours ever replaced it.
         Assert.DoesNotContain(pidPath, Project.PidFiles());
-    }
-
-    /// <summary>
-    /// What a supervisor killed with SIGKILL leaves: its daemon running, and a PID file naming a dead supervisor (as in
-    /// <see cref="AdoptionSpecs"/>).
-    /// </summary>
-    private async Task<(DaemonProcess Process, int Port)> LeaveOrphan(DaemonSpec spec, string ready)
-    {
-        var store = Project.Store;
-        store.EnsureDirectories();
-        var port = TestPorts.Unbound();
-        var process = DaemonProcess.Launch(new LaunchRequest
-        {
-            Argv = spec.Argv(port),
-            WorkDir = Project.Dir,
-            LogPath = store.LogPathFor(spec.Name, Project.SessionId),
-            Environment = [new(TestProject.TagVariable, Project.Tag), new(SignalRecord.Variable, Project.Signals.Path),
-                new("PORT", port.ToString(System.Globalization.CultureInfo.InvariantCulture))],
-        });
-        _orphans.Add(process);
-        await Until(() => File.Exists(ready), "the orphan never listened");
-        ProcessIdentity dead;
-        using (var gone = Process.Start(new ProcessStartInfo("sleep", "30"))!)
-        {
-            dead = ProcessIdentity.Of(gone.Id)!.Value;
-            gone.Kill();
-            gone.WaitForExit();
-        }
-        store.Write(spec.Name, new PidFileInfo
-        {
-            Pid = process.Pid, Port = port, OwnerId = Project.SessionId, Command = spec.Command, StartedAt = process.StartedAt,
-            Name = spec.Name, ProcessStartTime = process.Identity.StartTime, ProcessGroup = process.ProcessGroup,
-            SupervisorPid = dead.Pid, SupervisorStartTime = dead.StartTime,
-        });
-        Project.RememberPort(port);
-        return (process, port);
     }
 
     public override async Task DisposeAsync()

@@ -60,4 +60,37 @@ internal static class Orphans
         store.Write(spec.Name, Describe(process, spec, session, port, DeadProcess()));
         return process;
     }
+
+    /// <summary>
+    /// A daemon left as a supervisor of before launch tags left it: running on a port below the kernel's ephemeral
+    /// range (<see cref="TestPorts"/>), exactly what <paramref name="spec"/> launches (adoption checks the command
+    /// line), and once it is ready (<paramref name="ready"/> exists) a PID file naming it and a dead supervisor.
+    /// <paramref name="track"/> gets the process as soon as it runs, so the caller can clean up even if it never gets ready.
+    /// </summary>
+    public static async Task<(DaemonProcess Process, int Port)> LeaveUntaggedAsync(TestProject project, DaemonSpec spec, string ready,
+        Action<DaemonProcess> track)
+    {
+        var store = project.Store;
+        store.EnsureDirectories();
+        var port = TestPorts.Unbound();
+        var process = DaemonProcess.Launch(new LaunchRequest
+        {
+            Argv = spec.Argv(port),
+            WorkDir = project.Dir,
+            LogPath = store.LogPathFor(spec.Name, project.SessionId),
+            Environment = [new(TestProject.TagVariable, project.Tag), new(SignalRecord.Variable, project.Signals.Path),
+                new("PORT", port.ToString(System.Globalization.CultureInfo.InvariantCulture))],
+        });
+        track(process);
+        await Poll.Until(() => File.Exists(ready), "the orphan never listened");
+        var dead = DeadProcess();
+        store.Write(spec.Name, new PidFileInfo
+        {
+            Pid = process.Pid, Port = port, OwnerId = project.SessionId, Command = spec.Command, StartedAt = process.StartedAt,
+            Name = spec.Name, ProcessStartTime = process.Identity.StartTime, ProcessGroup = process.ProcessGroup,
+            SupervisorPid = dead.Pid, SupervisorStartTime = dead.StartTime,
+        });
+        project.RememberPort(port);
+        return (process, port);
+    }
 }
