@@ -247,18 +247,23 @@ internal sealed class DaemonProcess
         }
     }
 
-    /// <summary>Signals the group, then each detached descendant (by launch tag, and by session while the leader holds it: so they are found first, before the signal lets the leader be reaped).</summary>
+    /// <summary>
+    /// Signals the group, then each detached descendant (by launch tag, and by session while the leader holds it). They
+    /// are found first: once signalled, the leader may be reaped, and its session would no longer count as the daemon's.
+    /// </summary>
     private void SignalAll(int signal)
     {
         var detached = Detached(ProcessTable.Fresh());
-        SignalGroup(signal); foreach (var escaped in detached) SignalExactly(escaped, signal);
+        SignalGroup(signal);
+        foreach (var escaped in detached) SignalExactly(escaped, signal);
     }
 
     /// <inheritdoc cref="SignalAll"/>
     private async Task SignalAllAsync(int signal)
     {
         var detached = Detached(await ProcessTable.FreshAsync().ConfigureAwait(false));
-        SignalGroup(signal); foreach (var escaped in detached) SignalExactly(escaped, signal);
+        SignalGroup(signal);
+        foreach (var escaped in detached) SignalExactly(escaped, signal);
     }
 
     /// <summary>
