@@ -330,4 +330,61 @@ public sealed class SessionSupervisorControlSpecs(ITestOutputHelper output) : Vi
         await Shutdown(Sys);
         await Project.AssertNothingLeftBehind();
     }
+    /// <summary>Loggers that keep every entry and throw once, on the first give-up line of one daemon: a logging back end that fails.</summary>
+    private sealed class GiveUpThrowsOnce(string daemon) : ILoggerFactory
+    {
+        public const string SinkFull = "the log sink is full";
+        public CapturingLoggers Seen { get; } = new();
+        private readonly string _daemon = daemon;
+        private int _thrown;
+
+        public ILogger CreateLogger(string categoryName) => new Logger(Seen.CreateLogger(categoryName), this);
+        public void AddProvider(ILoggerProvider provider) { }
+        public void Dispose() { }
+
+        private sealed class Logger(ILogger inner, GiveUpThrowsOnce owner) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+            public bool IsEnabled(LogLevel logLevel) => true;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                inner.Log(logLevel, eventId, state, exception, formatter);
+                var text = formatter(state, exception);
+                if (!text.StartsWith($"{owner._daemon}: ", StringComparison.Ordinal) || !text.Contains("consecutive failed runs")) return;
+                if (Interlocked.Exchange(ref owner._thrown, 1) == 0) throw new InvalidOperationException(SinkFull);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_supervisor_error_after_a_daemon_has_failed_keeps_its_own_failure_and_touches_no_other_daemon()
+    {
+        var loggers = new GiveUpThrowsOnce("crashy");
+        var supervisor = Session(c => c with { MaxRestarts = 1 }, loggers);
+        var fine = Start(supervisor, Project.Daemon("fine"));
+        Start(supervisor, Project.Daemon("crashy", "--exit-after", "0", "--exit-code", "3"));
+        ExpectState("crashy", DaemonState.Restarting);
+        AwaitBackoffScheduled("crashy", 1);
+        Clock.Advance(TimeSpan.FromSeconds(1));
+        ExpectState("crashy", DaemonState.Failed);
+
+        // The error is logged against the daemon, which stays failed for its own reason: the exit, not the logger.
+        var crashy = Query(supervisor, "crashy");
+        Assert.Equal(DaemonState.Failed, crashy.State);
+        Assert.Equal(FailureKind.Exit, crashy.LastFailure!.Kind);
+        Assert.Contains("exit code 3", crashy.LastFailure.ToString());
+        Assert.Single(loggers.Seen.Entries, e => e.Message.StartsWith("crashy: ", StringComparison.Ordinal)
+            && e.Message.Contains(GiveUpThrowsOnce.SinkFull) && e.Message.Contains("this daemon is failed, the others are untouched"));
+        Assert.Equal(fine.Pid, Query(supervisor, "fine").Pid);
+        var session = await Sys.ActorSelection(supervisor.Path).ResolveOne(TimeSpan.FromSeconds(5));
+        Assert.Equal(supervisor, session);
+
+        await Shutdown(Sys);
+        // The give-up line threw before the rest of the daemon's end (its lock's release) ran: the session's own stop frees it.
+        Watch(supervisor);
+        Sys.Stop(supervisor);
+        FishForMessage<Terminated>(t => t.ActorRef.Equals(supervisor), Patience);
+        await Project.AssertNothingLeftBehind();
+    }
 }
