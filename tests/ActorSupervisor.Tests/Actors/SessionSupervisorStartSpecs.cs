@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Sockets;
 using Akka.Actor;
@@ -5,6 +7,7 @@ using Akka.Event;
 using LogLevel = Microsoft.Extensions.Logging.LogLevel;
 using ActorSupervisor.Actors;
 using ActorSupervisor.Daemons;
+using ActorSupervisor.Observability;
 using ActorSupervisor.PidFiles;
 using ActorSupervisor.Ports;
 using ActorSupervisor.Processes;
@@ -531,6 +534,38 @@ public sealed class SessionSupervisorStartSpecs(ITestOutputHelper output) : Virt
         var note = Assert.Single(loggers.Entries, e => e.Message.Contains("removing unusable PID file"));
         Assert.Contains(pidFile, note.Message);
         Assert.Contains(Project.SessionId, note.Message);
+        await Shutdown(Sys);
+        await Project.AssertNothingLeftBehind();
+    }
+
+    [Fact]
+    public async Task A_sessions_daemons_are_counted_by_state_in_the_daemons_gauge()
+    {
+        var supervisor = Supervise();
+        Start(supervisor, Project.Daemon("d"));
+        var counted = new ConcurrentQueue<(string? Session, string? State, int Count)>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == SupervisorMetrics.MeterName && instrument.Name == "actorsupervisor.daemons") l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<int>((_, value, tags, _) =>
+        {
+            string? session = null, state = null;
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "session") session = tag.Value as string;
+                if (tag.Key == "state") state = tag.Value as string;
+            }
+            counted.Enqueue((session, state, value));
+        });
+        listener.Start();
+        AwaitAssert(() =>
+        {
+            counted.Clear();
+            listener.RecordObservableInstruments();
+            Assert.Contains((Project.SessionId, "starting", 1), counted);
+        }, Patience, TimeSpan.FromMilliseconds(50));
         await Shutdown(Sys);
         await Project.AssertNothingLeftBehind();
     }
