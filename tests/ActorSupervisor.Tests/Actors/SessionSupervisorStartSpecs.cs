@@ -117,8 +117,11 @@ public sealed class SessionSupervisorStartSpecs(ITestOutputHelper output) : Virt
         Assert.True(web.Pid > 0);
         supervisor.Tell(new StopDaemon("db"), TestActor);
         FishForMessage<ManagedDaemon>(m => m.Name == "db" && m.State == DaemonState.Stopped, Patience);
+        // db begins again, and waits itself: it has not launched since, so a first start of web would wait for it.
+        supervisor.Tell(new StartDaemon(Project.Daemon("db") with { DependsOn = On("x", DependencyCondition.Started) }), TestActor);
+        Assert.Equal("waiting for x (started; not started yet)", FishForMessage<ManagedDaemon>(m => m.Name == "db", Patience).Reason);
 
-        // What it depended on was there when it first ran: the restart launches though db is stopped now.
+        // What it depended on was there when it first ran: the restart launches though db has not launched again.
         await Project.Signals.WaitForStart(web.Pid);
         Native.kill(web.Pid, Native.SIGKILL);
         ExpectState("web", DaemonState.Restarting);
@@ -566,6 +569,34 @@ public sealed class SessionSupervisorStartSpecs(ITestOutputHelper output) : Virt
             listener.RecordObservableInstruments();
             Assert.Contains((Project.SessionId, "starting", 1), counted);
         }, Patience, TimeSpan.FromMilliseconds(50));
+        await Shutdown(Sys);
+        await Project.AssertNothingLeftBehind();
+    }
+
+    [Fact]
+    public async Task A_daemon_whose_port_cannot_be_claimed_at_its_launch_is_failed_alone_with_the_reason_and_the_session_runs_on()
+    {
+        var loggers = new CapturingLoggers();
+        var supervisor = SuperviseLogged(loggers);
+        var fine = Start(supervisor, Project.Daemon("fine"));
+        // Where the port claims go, a file stands: claiming web's port throws while its generation is launched.
+        var claims = OtherSupervisorsClaims().Dir;
+        await File.WriteAllTextAsync(claims, "");
+        try
+        {
+            supervisor.Tell(new StartDaemon(Project.HttpDaemon("web")), TestActor);
+            var failed = ExpectState("web", DaemonState.Failed);
+            Assert.Equal(FailureKind.Supervisor, failed.LastFailure?.Kind);
+            Assert.Equal(0, failed.Pid);
+            Assert.IsType<InvalidOperationException>(Answer<Status.Failure>().Cause);
+            Assert.Contains(loggers.Entries, e => e.Message.StartsWith("web: ", StringComparison.Ordinal)
+                                                  && e.Message.Contains("this daemon is failed, the others are untouched"));
+            Assert.Equal(fine.Pid, Query(supervisor, "fine").Pid);
+        }
+        finally
+        {
+            File.Delete(claims);
+        }
         await Shutdown(Sys);
         await Project.AssertNothingLeftBehind();
     }
