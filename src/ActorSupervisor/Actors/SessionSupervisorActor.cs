@@ -68,6 +68,9 @@ public sealed class SessionSupervisorActor : ReceiveActor
     private readonly Dictionary<IActorRef, Slot> _byBackoff = [];
     private readonly List<PendingStopAll> _pendingStopAlls = [];
     private readonly HashSet<Slot> _parked = [];
+    // Starts of a removed daemon's name that wait for its old BackoffSupervisor to be gone: Akka holds a stopping
+    // child's name until then, and Forget drops the slot that StartAgain would otherwise wait in.
+    private readonly Dictionary<string, List<(DaemonSpec? Spec, IActorRef ReplyTo)>> _awaitingName = new(StringComparer.Ordinal);
     private bool _shutDown;
 
     /// <summary>
@@ -177,7 +180,14 @@ public sealed class SessionSupervisorActor : ReceiveActor
             replyTo.Tell(new Status.Failure(refusal));
             return;
         }
-        if (_slots.TryGetValue(spec!.Name, out var slot))
+        if (!_slots.ContainsKey(spec!.Name) && Context.Child(spec.Name) is var leaving && !leaving.IsNobody())
+        {
+            if (!_awaitingName.TryGetValue(spec.Name, out var starts)) _awaitingName[spec.Name] = starts = [];
+            starts.Add((spec, replyTo));
+            Context.Watch(leaving); // Terminated comes even if it is already gone
+            return;
+        }
+        if (_slots.TryGetValue(spec.Name, out var slot))
         {
             if (!slot.Record.IsFinal || slot.Next is not null)
             {
@@ -442,7 +452,13 @@ public sealed class SessionSupervisorActor : ReceiveActor
 
     private void OnBackoffTerminated(Terminated terminated)
     {
-        if (!_byBackoff.Remove(terminated.ActorRef, out var slot)) return;
+        if (!_byBackoff.Remove(terminated.ActorRef, out var slot))
+        {
+            // A removed daemon's BackoffSupervisor: its name is free now, for the starts that waited for it.
+            if (!_awaitingName.Remove(terminated.ActorRef.Path.Name, out var starts)) return;
+            foreach (var (spec, replyTo) in starts) Start(spec, replyTo);
+            return;
+        }
         slot.Backoff = null;
         if (!slot.Record.IsFinal)
         {

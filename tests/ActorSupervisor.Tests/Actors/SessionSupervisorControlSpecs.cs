@@ -175,6 +175,28 @@ public sealed class SessionSupervisorControlSpecs(ITestOutputHelper output) : Vi
     }
 
     [Fact]
+    public async Task A_daemon_started_again_right_after_its_removal_starts_once_its_old_backoff_supervisor_is_gone()
+    {
+        var supervisor = Session();
+        Start(supervisor, Project.Daemon("d"));
+        var caller = CreateTestProbe();
+        supervisor.Tell(new SupervisorCommands.StopDaemon("d"), caller);
+        Assert.Equal(DaemonState.Stopped, Reply(caller).State);
+
+        // Removal stops the old BackoffSupervisor, whose name Akka holds until it is gone; the start must not race it.
+        supervisor.Tell(new SupervisorCommands.RemoveDaemon("d"), caller);
+        supervisor.Tell(new SupervisorCommands.StartDaemon(Project.Daemon("d")), caller);
+        Assert.Equal(DaemonState.Stopped, Reply(caller).State);
+        var started = caller.FishForMessage<object>(_ => true, Patience);
+        Assert.True(started is ManagedDaemon { State: DaemonState.Starting }, $"the start was answered {started}");
+        AwaitCondition(() => Query(supervisor, "d").Pid > 0, Patience);
+
+        supervisor.Tell(new SupervisorCommands.StopDaemon("d"), caller);
+        Assert.Equal(DaemonState.Stopped, Reply(caller).State);
+        await Project.AssertNothingLeftBehind();
+    }
+
+    [Fact]
     public async Task A_daemon_whose_backoff_supervisor_is_stopped_under_it_fails_is_logged_as_given_up_and_restarts_cleanly()
     {
         var supervisor = Session();
