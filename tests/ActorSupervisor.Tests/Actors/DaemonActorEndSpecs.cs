@@ -289,4 +289,28 @@ public sealed class DaemonActorEndSpecs(ITestOutputHelper output) : VirtualTimeS
         await Shutdown(Sys);
         await Project.AssertNothingLeftBehind();
     }
+    [Fact]
+    public async Task A_one_shot_task_that_exited_0_ends_stopped_and_completed_once_and_stays_so()
+    {
+        var sink = new CapturingLoggers();
+        var supervisor = SuperviseLogged(sink);
+        var started = Start(supervisor, Project.Daemon("once", "--exit-after", "300ms", "--exit-code", "0") with { Restart = RestartPolicy.OnFailure });
+
+        var done = ExpectState("once", DaemonState.Stopped);
+        Assert.True(done.Completed);
+        // Its process had exited already; what its generation does after that changes nothing.
+        var generation = await Generation("once");
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.Empty(Unhandled(generation));
+            await Task.Delay(100);
+        }
+        var later = Query(supervisor, "once");
+        Assert.Equal((DaemonState.Stopped, true, null), (later.State, later.Completed, later.LastFailure));
+        Assert.Single(sink.Entries, e => e.Message == $"once: stopped (pid {started.Pid}, session {Project.SessionId}, generation 1)");
+        Assert.Single(Notes("once"), l => Note($"daemon once (pid={started.Pid}) stopped").IsMatch(l));
+        Assert.DoesNotContain(sink.Entries, e => e.Message.StartsWith("once: failed", StringComparison.Ordinal) || e.Message.Contains("run failed"));
+        await Shutdown(Sys);
+        await Project.AssertNothingLeftBehind();
+    }
 }
