@@ -313,4 +313,40 @@ public sealed class DaemonActorEndSpecs(ITestOutputHelper output) : VirtualTimeS
         await Shutdown(Sys);
         await Project.AssertNothingLeftBehind();
     }
+    [Fact]
+    public async Task A_slow_health_command_is_never_run_again_while_one_is_still_running()
+    {
+        var supervisor = Supervise(c => c with { StartupTimeout = TimeSpan.FromMinutes(5) });
+        var runs = Path.Combine(Project.Dir, "runs");
+        var gate = Path.Combine(Project.Dir, "gate");
+        int Runs() => File.Exists(runs) ? File.ReadAllLines(runs).Length : 0;
+        // Each run records itself, then waits for the test to open the gate, then passes.
+        var spec = Project.Daemon("slow") with
+        {
+            HealthCmd = ["/bin/sh", "-c", $"echo run >> '{runs}'; while [ ! -e '{gate}' ]; do sleep 0.05; done"],
+        };
+        Start(supervisor, spec);
+        AwaitCondition(() => Runs() == 1, Patience);
+
+        // Many startup ticks while the first run waits: none starts another.
+        for (var i = 0; i < 10; i++) Clock.Advance(TimeSpan.FromMilliseconds(100));
+        await Task.Delay(500);
+        Assert.Equal(1, Runs());
+
+        File.WriteAllText(gate, "");
+        AdvanceUntil("slow", DaemonState.Running, TimeSpan.FromMilliseconds(100));
+        Assert.True(Runs() >= 1);
+        await Shutdown(Sys);
+        await Project.AssertNothingLeftBehind();
+    }
+    [Fact]
+    public async Task A_daemon_checked_by_MCP_is_asked_at_its_own_port_and_runs_once_it_answers()
+    {
+        var supervisor = Supervise();
+        var started = Start(supervisor, Project.Daemon("tools", "--mcp") with { PortFlag = "--port", NeedsPort = true, HealthMcp = true });
+        var running = AdvanceUntil("tools", DaemonState.Running, TimeSpan.FromMilliseconds(100));
+        Assert.Equal((started.Pid, started.Port), (running.Pid, running.Port));
+        await Shutdown(Sys);
+        await Project.AssertNothingLeftBehind();
+    }
 }
