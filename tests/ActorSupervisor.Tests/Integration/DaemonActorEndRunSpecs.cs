@@ -39,4 +39,50 @@ public sealed class DaemonActorEndRunSpecs : RealTimeSpecs
         Assert.True(Directory.Exists(pidPath));
         Directory.Delete(pidPath);
     }
+    /// <summary>Loggers that keep every entry and throw on the "could not remove its PID file" warning (event 7).</summary>
+    private sealed class ThrowingOnPidWarning : ILoggerFactory
+    {
+        public CapturingLoggers Seen { get; } = new();
+        public int Thrown;
+        public ILogger CreateLogger(string categoryName) => new Logger(Seen.CreateLogger(categoryName), this);
+        public void AddProvider(ILoggerProvider provider) { }
+        public void Dispose() { }
+
+        private sealed class Logger(ILogger inner, ThrowingOnPidWarning owner) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+            public bool IsEnabled(LogLevel logLevel) => true;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                inner.Log(logLevel, eventId, state, exception, formatter);
+                if (eventId.Id != 7) return;
+                Interlocked.Increment(ref owner.Thrown);
+                throw new InvalidOperationException("the log sink is full");
+            }
+        }
+    }
+
+    [Fact]
+    public async Task An_error_while_a_run_without_its_PID_file_ends_is_left_to_its_backoff_supervisor_not_made_a_second_failure()
+    {
+        var loggers = new ThrowingOnPidWarning();
+        var supervisor = Supervisor.New(Project.Config(c => c with { MaxRestarts = 1 }), loggers: loggers);
+        var pidPath = Project.Store.PathFor("blocked", Project.SessionId);
+        Directory.CreateDirectory(pidPath);
+
+        var refused = await Record.ExceptionAsync(() => supervisor.StartAsync(Project.Daemon("blocked")));
+        var failed = await WaitFor(supervisor, "blocked", d => d.State == DaemonState.Failed);
+        await Until(() => Project.LiveProcesses().Count == 0, "every process spawned is killed");
+
+        // Each generation failed once, for its PID file; the error while it ended was left to its backoff supervisor.
+        Assert.Contains("cannot write its PID file", refused?.Message);
+        Assert.StartsWith("cannot write its PID file: ", failed.LastFailure!.Reason);
+        Assert.True(loggers.Thrown >= 1);
+        var runsFailed = loggers.Seen.Entries.Where(e => e.Message.StartsWith("blocked: run failed: ", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(runsFailed);
+        Assert.All(runsFailed, e => Assert.StartsWith("blocked: run failed: cannot write its PID file: ", e.Message));
+        await GracefulStop.StopAllAndShutdown(supervisor, []);
+        Directory.Delete(pidPath);
+    }
 }
