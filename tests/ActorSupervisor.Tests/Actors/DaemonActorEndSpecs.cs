@@ -74,8 +74,17 @@ public sealed class DaemonActorEndSpecs(ITestOutputHelper output) : VirtualTimeS
         var started = Start(supervisor, Project.Daemon("d"));
         Clock.Advance(TimeSpan.FromSeconds(1));
         ExpectState("d", DaemonState.Running);
+        var deadLetters = CreateTestProbe();
+        Sys.EventStream.Subscribe(deadLetters, typeof(DeadLetter));
 
         var (_, relaunched) = CrashAndRecover("d", started.Pid, restartCount: 1, backoff: TimeSpan.FromSeconds(1));
+        // The generation that crashed handed over cleanly: nothing was sent to it after it stopped (Akka would log
+        // each such message as a dead letter).
+        var lost = deadLetters.ReceiveWhile(TimeSpan.FromMilliseconds(500), m => (DeadLetter)m);
+        Assert.DoesNotContain(lost, l => l.Recipient.Path.ToStringWithoutAddress().EndsWith("/d/daemon", StringComparison.Ordinal));
+        // The restart kept the daemon this supervisor's: no other supervisor can take its lock.
+        using (var taken = ActorSupervisor.PidFiles.DaemonLock.TryAcquire(Project.Store.LockPathFor("d", Project.SessionId)))
+            Assert.Null(taken);
 
         Assert.Single(Notes("d"), l => Note($"daemon d (pid={started.Pid}) run failed: exited unexpectedly; signal 9; restart 1 of 3 in 1s").IsMatch(l));
         var warning = Assert.Single(sink.Entries, e => e.Message.StartsWith("d: run failed: ", StringComparison.Ordinal));
