@@ -625,7 +625,23 @@ internal sealed class DaemonActor : ReceiveActor, IWithTimers, IWithStash
         if (_spec.HealthMcp) return McpProbe.CheckAsync(new Uri($"http://127.0.0.1:{_port}/"), timeout);
         if (_spec.ResolveHealthUrl(_port) is { } url) return HttpProbe.CheckAsync(url, timeout);
         if (HealthTcp.Resolve(_spec.HealthTcp, _port) is { } endpoint) return TcpProbe.CheckAsync(endpoint, timeout);
-        return CommandProbe.CheckAsync(_spec.HealthCmd!, WorkDir, _environment ?? DaemonEnvironment(readEnvFile: false), timeout);
+        return CommandProbe.CheckAsync(_spec.HealthCmd!, WorkDir, _environment ?? AdoptedEnvironment(), timeout);
+    }
+
+    /// <summary>
+    /// An adopted daemon was launched by an earlier supervisor, so its env_file is read now, the nearest to what that
+    /// launch read; one that no longer parses is left out rather than stopping the probes.
+    /// </summary>
+    private List<KeyValuePair<string, string>> AdoptedEnvironment()
+    {
+        try
+        {
+            return DaemonEnvironment(readEnvFile: true);
+        }
+        catch (FormatException)
+        {
+            return DaemonEnvironment(readEnvFile: false);
+        }
     }
 
     /// <summary>

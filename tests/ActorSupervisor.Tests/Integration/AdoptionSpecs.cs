@@ -47,6 +47,28 @@ public sealed class AdoptionSpecs : RealTimeSpecs
     }
 
     [Fact]
+    public async Task An_adopted_daemons_health_command_sees_its_env_file_as_a_launched_daemons_does()
+    {
+        var envFile = Path.Combine(Project.Dir, "web.env");
+        await File.WriteAllTextAsync(envFile, "TOKEN=secret\n");
+        var spec = Project.Daemon("web", "--ready-file", ReadyFile("web")) with
+        {
+            EnvFile = envFile,
+            HealthCmd = ["/bin/sh", "-c", "test \"$TOKEN\" = secret"],
+        };
+        var (orphan, _) = await LeaveOrphan(spec);
+
+        var supervisor = NewSupervisor();
+        Assert.True((await supervisor.StartAsync(spec)).Adopted);
+
+        var running = await WaitFor(supervisor, "web", d => d.State == DaemonState.Running);
+        Assert.Equal(orphan.Pid, running.Pid);
+        Assert.NotNull(running.LastHealth); // a probe passed
+        Assert.Equal(0, running.ConsecutiveFailures);
+        Assert.Equal(0, running.Restarts);
+    }
+
+    [Fact]
     public async Task An_adopted_daemon_is_stopped_gracefully_like_one_we_launched()
     {
         var spec = Project.HttpDaemon("web", "--ready-file", ReadyFile("web"));
