@@ -150,10 +150,22 @@ internal static unsafe class ProcFs
 
     private static void AddChildren(string path, List<int> children)
     {
-        var bytes = ReadCapped(path, ChildrenLimit, out _);
-        if (bytes is null) return;
-        foreach (var range in bytes.AsSpan().Split((byte)' '))
-            if (Utf8Parser.TryParse(bytes.AsSpan()[range], out int child, out _) && child > 0) children.Add(child);
+        var bytes = ReadCapped(path, ChildrenLimit, out var tooBig);
+        if (bytes is not null) ParsePids(bytes, tooBig, children);
+    }
+
+    /// <summary>
+    /// The pids of a space-separated list. Only whole numbers count: in a list cut at its cap the last one may be a
+    /// cut pid (1234 of 12345), and a pid goes on to the kill path, so it is dropped.
+    /// </summary>
+    internal static void ParsePids(ReadOnlySpan<byte> list, bool cut, List<int> into)
+    {
+        if (cut) list = list[..(list.LastIndexOf((byte)' ') + 1)];
+        foreach (var range in list.Split((byte)' '))
+        {
+            var token = list[range];
+            if (Utf8Parser.TryParse(token, out int pid, out var used) && used == token.Length && pid > 0) into.Add(pid);
+        }
     }
 
     /// <summary>sysconf(_SC_CLK_TCK): the unit of start times in /proc.</summary>

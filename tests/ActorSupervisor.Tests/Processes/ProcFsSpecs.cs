@@ -276,4 +276,18 @@ public sealed class ProcFsSpecs
     [InlineData("", false)]
     public void A_launch_tag_from_a_process_environment_is_believed_only_when_well_formed(string value, bool valid) =>
         Assert.Equal(valid, LaunchTag.Parse(value) is not null);
+
+    [Theory]
+    [InlineData("12 345 6789 ", false, new[] { 12, 345, 6789 })]
+    [InlineData("12 345 6789", false, new[] { 12, 345, 6789 })]
+    [InlineData("12 345 67", true, new[] { 12, 345 })] // cut at the cap: 67 may be the start of 6789
+    [InlineData("12 345 ", true, new[] { 12, 345 })]
+    [InlineData("123", true, new int[0])]
+    [InlineData("12 3x4 0 -5 99999999999 7", false, new[] { 12, 7 })]
+    public void A_children_list_gives_only_whole_pids_and_drops_the_last_of_a_list_cut_at_its_cap(string list, bool cut, int[] expected)
+    {
+        var pids = new List<int>();
+        ProcFs.ParsePids(System.Text.Encoding.ASCII.GetBytes(list), cut, pids);
+        Assert.Equal(expected, pids);
+    }
 }
