@@ -28,20 +28,8 @@ public sealed class DaemonActorEndSpecs(ITestOutputHelper output) : VirtualTimeS
         new(@"^\[supervisor\] \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z " + Regex.Escape(text) + "$");
 
     /// <summary>As <see cref="VirtualTimeSpecs.Supervise"/>, with the session's supervision log kept in <paramref name="sink"/>.</summary>
-    private IActorRef SuperviseLogged(CapturingLoggers sink, Func<SupervisorConfig, SupervisorConfig>? change = null)
-    {
-        var config = Project.Config(c => (change ?? (x => x))(c with
-        {
-            HealthInterval = TimeSpan.FromSeconds(5),
-            StartupProbeInterval = TimeSpan.FromMilliseconds(100),
-            RestartBackoffMin = TimeSpan.FromSeconds(1),
-            RestartBackoffMax = TimeSpan.FromSeconds(60),
-            StablePeriod = TimeSpan.FromSeconds(30),
-            SettleTime = TimeSpan.FromSeconds(1),
-            StopGrace = TimeSpan.FromSeconds(2),
-        }));
-        return Sys.ActorOf(SessionSupervisorActor.Props(config, sink), SessionSupervisorActor.ActorName(config.SessionId));
-    }
+    private IActorRef SuperviseLogged(CapturingLoggers sink, Func<SupervisorConfig, SupervisorConfig>? change = null) =>
+        Supervise(change, sink);
 
     private Task<IActorRef> Generation(string name) =>
         Sys.ActorSelection($"/user/{SessionSupervisorActor.ActorName(Project.SessionId)}/{name}/daemon").ResolveOne(TimeSpan.FromSeconds(5));

@@ -17,24 +17,9 @@ public sealed class SessionSupervisorControlSpecs(ITestOutputHelper output) : Vi
 {
     private readonly CapturingLoggers _logs = new();
 
-    private SupervisorConfig SessionConfig(Func<SupervisorConfig, SupervisorConfig>? change = null) =>
-        Project.Config(c => (change ?? (x => x))(c with
-        {
-            HealthInterval = TimeSpan.FromSeconds(5),
-            StartupProbeInterval = TimeSpan.FromMilliseconds(100),
-            RestartBackoffMin = TimeSpan.FromSeconds(1),
-            RestartBackoffMax = TimeSpan.FromSeconds(60),
-            StablePeriod = TimeSpan.FromSeconds(30),
-            SettleTime = TimeSpan.FromSeconds(1),
-            StopGrace = TimeSpan.FromSeconds(2),
-        }));
-
     /// <summary>As <see cref="VirtualTimeSpecs.Supervise"/>, with the supervision log kept in <see cref="_logs"/> (or given loggers).</summary>
-    private IActorRef Session(Func<SupervisorConfig, SupervisorConfig>? change = null, ILoggerFactory? loggers = null)
-    {
-        var config = SessionConfig(change);
-        return Sys.ActorOf(SessionSupervisorActor.Props(config, loggers ?? _logs), SessionSupervisorActor.ActorName(config.SessionId));
-    }
+    private IActorRef Session(Func<SupervisorConfig, SupervisorConfig>? change = null, ILoggerFactory? loggers = null) =>
+        Supervise(change, loggers ?? _logs);
 
     private static Dictionary<string, DependencyCondition> On(string name, DependencyCondition condition = DependencyCondition.Started) =>
         new() { [name] = condition };

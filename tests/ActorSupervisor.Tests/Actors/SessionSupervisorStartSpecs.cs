@@ -38,20 +38,8 @@ public sealed class SessionSupervisorStartSpecs(ITestOutputHelper output) : Virt
     private PortClaims OtherSupervisorsClaims() => new(Project.Config().WithDefaults().StateRoot);
 
     /// <summary>As <see cref="VirtualTimeSpecs.Supervise"/>, logging into <paramref name="loggers"/>.</summary>
-    private IActorRef SuperviseLogged(CapturingLoggers loggers, Func<SupervisorConfig, SupervisorConfig>? change = null)
-    {
-        var config = Project.Config(c => (change ?? (x => x))(c with
-        {
-            HealthInterval = TimeSpan.FromSeconds(5),
-            StartupProbeInterval = TimeSpan.FromMilliseconds(100),
-            RestartBackoffMin = TimeSpan.FromSeconds(1),
-            RestartBackoffMax = TimeSpan.FromSeconds(60),
-            StablePeriod = TimeSpan.FromSeconds(30),
-            SettleTime = TimeSpan.FromSeconds(1),
-            StopGrace = TimeSpan.FromSeconds(2),
-        }));
-        return Sys.ActorOf(SessionSupervisorActor.Props(config, loggers), SessionSupervisorActor.ActorName(config.SessionId));
-    }
+    private IActorRef SuperviseLogged(CapturingLoggers loggers, Func<SupervisorConfig, SupervisorConfig>? change = null) =>
+        Supervise(change, loggers);
 
     /// <summary>Every message up to and including the first answer to a command (events on the way included).</summary>
     private List<object> UntilAnswer()

@@ -16,20 +16,7 @@ public sealed class SessionSupervisorStopSpecs(ITestOutputHelper output) : Virtu
     private readonly CapturingLoggers _logs = new();
 
     /// <summary>As <see cref="VirtualTimeSpecs.Supervise"/>, with the supervision log kept in <see cref="_logs"/>.</summary>
-    private IActorRef Session(Func<SupervisorConfig, SupervisorConfig>? change = null)
-    {
-        var config = Project.Config(c => (change ?? (x => x))(c with
-        {
-            HealthInterval = TimeSpan.FromSeconds(5),
-            StartupProbeInterval = TimeSpan.FromMilliseconds(100),
-            RestartBackoffMin = TimeSpan.FromSeconds(1),
-            RestartBackoffMax = TimeSpan.FromSeconds(60),
-            StablePeriod = TimeSpan.FromSeconds(30),
-            SettleTime = TimeSpan.FromSeconds(1),
-            StopGrace = TimeSpan.FromSeconds(2),
-        }));
-        return Sys.ActorOf(SessionSupervisorActor.Props(config, _logs), SessionSupervisorActor.ActorName(config.SessionId));
-    }
+    private IActorRef Session(Func<SupervisorConfig, SupervisorConfig>? change = null) => Supervise(change, _logs);
 
     private static Dictionary<string, DependencyCondition> On(string name, DependencyCondition condition = DependencyCondition.Started) =>
         new() { [name] = condition };

@@ -32,9 +32,9 @@ public abstract class VirtualTimeSpecs : Akka.TestKit.Xunit2.TestKit, IAsyncLife
 
     protected TestScheduler Clock => (TestScheduler)Sys.Scheduler;
 
-    protected IActorRef Supervise(Func<SupervisorConfig, SupervisorConfig>? change = null)
-    {
-        var config = Project.Config(c => (change ?? (x => x))(c with
+    /// <summary>The session settings these specs share (short probe intervals, 1 s backoff, 2 s stop grace), then <paramref name="change"/>.</summary>
+    protected SupervisorConfig SessionConfig(Func<SupervisorConfig, SupervisorConfig>? change = null) =>
+        Project.Config(c => (change ?? (x => x))(c with
         {
             HealthInterval = TimeSpan.FromSeconds(5),
             StartupProbeInterval = TimeSpan.FromMilliseconds(100),
@@ -44,7 +44,12 @@ public abstract class VirtualTimeSpecs : Akka.TestKit.Xunit2.TestKit, IAsyncLife
             SettleTime = TimeSpan.FromSeconds(1),
             StopGrace = TimeSpan.FromSeconds(2),
         }));
-        return Sys.ActorOf(SessionSupervisorActor.Props(config), SessionSupervisorActor.ActorName(config.SessionId));
+
+    /// <summary>The session actor on <see cref="SessionConfig"/>, logging the supervision log into <paramref name="loggers"/> if given.</summary>
+    protected IActorRef Supervise(Func<SupervisorConfig, SupervisorConfig>? change = null, Microsoft.Extensions.Logging.ILoggerFactory? loggers = null)
+    {
+        var config = SessionConfig(change);
+        return Sys.ActorOf(SessionSupervisorActor.Props(config, loggers), SessionSupervisorActor.ActorName(config.SessionId));
     }
 
     protected ManagedDaemon Start(IActorRef supervisor, DaemonSpec spec)
