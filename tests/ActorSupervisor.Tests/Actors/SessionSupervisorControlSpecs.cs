@@ -21,17 +21,6 @@ public sealed class SessionSupervisorControlSpecs(ITestOutputHelper output) : Vi
     private IActorRef Session(Func<SupervisorConfig, SupervisorConfig>? change = null, ILoggerFactory? loggers = null) =>
         Supervise(change, loggers ?? _logs);
 
-    private static Dictionary<string, DependencyCondition> On(string name, DependencyCondition condition = DependencyCondition.Started) =>
-        new() { [name] = condition };
-
-    private DaemonSpec Stubborn(string name) =>
-        Project.Daemon(name, "--ignore-sigterm", "--ready-file", Path.Combine(Project.Dir, name + ".ready"));
-
-    private void AwaitReady(string name) =>
-        AwaitCondition(() => File.Exists(Path.Combine(Project.Dir, name + ".ready")), Patience);
-
-    private string LockFile(string name) => Project.Store.LockPathFor(name, Project.SessionId);
-
     private static ManagedDaemon Reply(TestProbe probe) => probe.FishForMessage<ManagedDaemon>(_ => true, Patience);
 
     private static string Failure(TestProbe probe) => probe.FishForMessage<Status.Failure>(_ => true, Patience).Cause.Message;

@@ -25,9 +25,6 @@ namespace ActorSupervisor.Tests.Actors;
 /// </summary>
 public sealed class SessionSupervisorStartSpecs(ITestOutputHelper output) : VirtualTimeSpecs(output)
 {
-    private static Dictionary<string, DependencyCondition> On(string name, DependencyCondition condition) =>
-        new(StringComparer.Ordinal) { [name] = condition };
-
     private string LockPath(string name)
     {
         Project.Store.EnsureDirectories();

@@ -18,18 +18,6 @@ public sealed class SessionSupervisorStopSpecs(ITestOutputHelper output) : Virtu
     /// <summary>As <see cref="VirtualTimeSpecs.Supervise"/>, with the supervision log kept in <see cref="_logs"/>.</summary>
     private IActorRef Session(Func<SupervisorConfig, SupervisorConfig>? change = null) => Supervise(change, _logs);
 
-    private static Dictionary<string, DependencyCondition> On(string name, DependencyCondition condition = DependencyCondition.Started) =>
-        new() { [name] = condition };
-
-    /// <summary>A daemon that ignores SIGTERM, so its stop takes the whole (real-time) stop grace; waited for until its handler is in place.</summary>
-    private DaemonSpec Stubborn(string name) =>
-        Project.Daemon(name, "--ignore-sigterm", "--ready-file", Path.Combine(Project.Dir, name + ".ready"));
-
-    private void AwaitReady(string name) =>
-        AwaitCondition(() => File.Exists(Path.Combine(Project.Dir, name + ".ready")), Patience);
-
-    private string LockFile(string name) => Project.Store.LockPathFor(name, Project.SessionId);
-
     private string ClaimFile(int port) => Path.Combine(Project.Config().WithDefaults().StateRoot, "ports", $"{port}.lock");
 
     private static ManagedDaemon Reply(TestProbe probe) => probe.FishForMessage<ManagedDaemon>(_ => true, Patience);

@@ -45,6 +45,20 @@ public abstract class VirtualTimeSpecs : Akka.TestKit.Xunit2.TestKit, IAsyncLife
             StopGrace = TimeSpan.FromSeconds(2),
         }));
 
+    /// <summary>depends_on with one entry.</summary>
+    protected static Dictionary<string, DependencyCondition> On(string name, DependencyCondition condition = DependencyCondition.Started) =>
+        new() { [name] = condition };
+
+    /// <summary>A daemon that ignores SIGTERM, so its stop takes the whole (real-time) stop grace; see <see cref="AwaitReady"/>.</summary>
+    protected DaemonSpec Stubborn(string name) =>
+        Project.Daemon(name, "--ignore-sigterm", "--ready-file", Path.Combine(Project.Dir, name + ".ready"));
+
+    /// <summary>Waits until a <see cref="Stubborn"/> daemon has its SIGTERM handler in place.</summary>
+    protected void AwaitReady(string name) =>
+        AwaitCondition(() => File.Exists(Path.Combine(Project.Dir, name + ".ready")), Patience);
+
+    protected string LockFile(string name) => Project.Store.LockPathFor(name, Project.SessionId);
+
     /// <summary>The session actor on <see cref="SessionConfig"/>, logging the supervision log into <paramref name="loggers"/> if given.</summary>
     protected IActorRef Supervise(Func<SupervisorConfig, SupervisorConfig>? change = null, Microsoft.Extensions.Logging.ILoggerFactory? loggers = null)
     {
