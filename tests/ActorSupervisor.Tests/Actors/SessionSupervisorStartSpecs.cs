@@ -477,6 +477,8 @@ public sealed class SessionSupervisorStartSpecs(ITestOutputHelper output) : Virt
         Assert.True(db.Port > 0);
         Assert.True(web.Port > 0);
         Assert.NotEqual(db.Port, web.Port);
+        // Until the spawned child has exec'd, /proc shows the environment it was forked with (the test host's).
+        AwaitCondition(() => ProcessScan.Environment(web.Pid).ContainsKey("OWN_PORT"), Patience);
         var env = ProcessScan.Environment(web.Pid);
         Assert.Equal(db.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), env["DB_PORT"]);
         Assert.Equal(web.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), env["OWN_PORT"]);

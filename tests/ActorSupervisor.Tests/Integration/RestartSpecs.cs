@@ -81,8 +81,10 @@ public sealed class RestartSpecs : RealTimeSpecs
         // From the supervisor's own clocks: the failure record's time, then the next run's launch.
         var delays = changes.Launches("false").Skip(1).Select(d => d.StartedAt!.Value - d.LastFailure!.At).ToList();
         Assert.Equal(12, delays.Count);
-        // Never shorter than the backoff; never longer than twice it (the factor 1.0), plus 1.5 s for a loaded machine.
-        Assert.All(delays, d => Assert.InRange(d, backoff - TimeSpan.FromMilliseconds(5), 2 * backoff + TimeSpan.FromSeconds(1.5)));
+        // Never shorter than the backoff; never longer than twice it (the factor 1.0), plus 5 s for a loaded machine
+        // (1.5 s was once not enough beside the rest of the suite on 2 cores: a 2.02 s delay; the lower bound and the
+        // spread below are what show the jitter).
+        Assert.All(delays, d => Assert.InRange(d, backoff - TimeSpan.FromMilliseconds(5), 2 * backoff + TimeSpan.FromSeconds(5)));
         // Without jitter each delay is the backoff plus a few ms of messages. With a factor of 1.0 a delay is at
         // least 1.35 times the backoff with probability 0.65; that none of twelve is has probability 0.35^12 < 4e-6.
         Assert.Contains(delays, d => d >= backoff * 1.35);
