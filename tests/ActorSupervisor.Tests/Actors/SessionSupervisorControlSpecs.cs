@@ -216,6 +216,8 @@ public sealed class SessionSupervisorControlSpecs(ITestOutputHelper output) : Vi
         var failed = ExpectState("crashy", DaemonState.Failed);
         Assert.Contains("exit code 3", failed.LastFailure!.ToString());
 
+        // The state is published before the line is written.
+        AwaitCondition(() => _logs.Entries.Any(e => e.Message.Contains("consecutive failed runs")), Patience);
         var gaveUp = Assert.Single(_logs.Entries, e => e.Message.Contains("consecutive failed runs"));
         Assert.Equal("crashy", gaveUp.Properties["Daemon"]);
         Assert.Equal(2, gaveUp.Properties["Failures"]);
