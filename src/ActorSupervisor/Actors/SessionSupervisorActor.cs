@@ -486,9 +486,6 @@ public sealed class SessionSupervisorActor : ReceiveActor
         Unpark(slot);
         slot.StopDeferred = false;
         var record = slot.Record;
-        if (record.State == DaemonState.Failed)
-            SupervisionLog.GaveUp(_log, slot.Name, record.Snapshot.ConsecutiveFailures,
-                record.Snapshot.LastFailure?.ToString() ?? "unknown", _context.SessionId);
         // A restart keeps the lock and the port claim: the daemon is this supervisor's throughout.
         if (slot.Next is null) ReleaseResources(slot);
         else if (slot.Backoff is not null) Context.Stop(slot.Backoff);
@@ -509,6 +506,11 @@ public sealed class SessionSupervisorActor : ReceiveActor
         }
         SendDeferredStops();
         DependenciesMayHaveChanged();
+        // Logged last: the record is final now, so Isolate has nothing left to do for this daemon, and a logger that
+        // throws here must not leave its lock, port claim, waiting callers or a StopAll behind.
+        if (record.State == DaemonState.Failed)
+            SupervisionLog.GaveUp(_log, slot.Name, record.Snapshot.ConsecutiveFailures,
+                record.Snapshot.LastFailure?.ToString() ?? "unknown", _context.SessionId);
     }
 
     private void ReleaseResources(Slot slot)

@@ -178,6 +178,8 @@ public sealed class SessionSupervisorControlSpecs(ITestOutputHelper output) : Vi
         Sys.Stop(BackoffOf("d"));
         var failed = ExpectState("d", DaemonState.Failed);
         Assert.Equal(0, failed.Pid);
+        // The give-up line is the last thing the daemon's end does (after the event): awaited, the lock is gone too.
+        AwaitCondition(() => Lines("d", "failed after").Count > 0, Patience);
         var gaveUp = Assert.Single(Lines("d", "failed after"));
         Assert.Equal("unknown", gaveUp.Properties["Failure"]);
         Assert.Equal(0, gaveUp.Properties["Failures"]);
@@ -328,37 +330,11 @@ public sealed class SessionSupervisorControlSpecs(ITestOutputHelper output) : Vi
         await Shutdown(Sys);
         await Project.AssertNothingLeftBehind();
     }
-    /// <summary>Loggers that keep every entry and throw once, on the first give-up line of one daemon: a logging back end that fails.</summary>
-    private sealed class GiveUpThrowsOnce(string daemon) : ILoggerFactory
-    {
-        public const string SinkFull = "the log sink is full";
-        public CapturingLoggers Seen { get; } = new();
-        private readonly string _daemon = daemon;
-        private int _thrown;
-
-        public ILogger CreateLogger(string categoryName) => new Logger(Seen.CreateLogger(categoryName), this);
-        public void AddProvider(ILoggerProvider provider) { }
-        public void Dispose() { }
-
-        private sealed class Logger(ILogger inner, GiveUpThrowsOnce owner) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-            {
-                inner.Log(logLevel, eventId, state, exception, formatter);
-                var text = formatter(state, exception);
-                if (!text.StartsWith($"{owner._daemon}: ", StringComparison.Ordinal) || !text.Contains("consecutive failed runs")) return;
-                if (Interlocked.Exchange(ref owner._thrown, 1) == 0) throw new InvalidOperationException(SinkFull);
-            }
-        }
-    }
 
     [Fact]
     public async Task A_supervisor_error_after_a_daemon_has_failed_keeps_its_own_failure_and_touches_no_other_daemon()
     {
-        var loggers = new GiveUpThrowsOnce("crashy");
+        var loggers = FailingLoggers.OnEvent(eventId: 11, "crashy", times: 1); // the give-up line
         var supervisor = Session(c => c with { MaxRestarts = 1 }, loggers);
         var fine = Start(supervisor, Project.Daemon("fine"));
         Start(supervisor, Project.Daemon("crashy", "--exit-after", "0", "--exit-code", "3"));
@@ -373,16 +349,15 @@ public sealed class SessionSupervisorControlSpecs(ITestOutputHelper output) : Vi
         Assert.Equal(FailureKind.Exit, crashy.LastFailure!.Kind);
         Assert.Contains("exit code 3", crashy.LastFailure.ToString());
         Assert.Single(loggers.Seen.Entries, e => e.Message.StartsWith("crashy: ", StringComparison.Ordinal)
-            && e.Message.Contains(GiveUpThrowsOnce.SinkFull) && e.Message.Contains("this daemon is failed, the others are untouched"));
+            && e.Message.Contains(FailingLoggers.SinkFull) && e.Message.Contains("this daemon is failed, the others are untouched"));
         Assert.Equal(fine.Pid, Query(supervisor, "fine").Pid);
         var session = await Sys.ActorSelection(supervisor.Path).ResolveOne(TimeSpan.FromSeconds(5));
         Assert.Equal(supervisor, session);
 
+        // The give-up line is written last, so the daemon's end was done before it threw: its lock is released, and
+        // the session stops normally.
+        Assert.False(File.Exists(LockFile("crashy")), "the failed daemon's lock is released");
         await Shutdown(Sys);
-        // The give-up line threw before the rest of the daemon's end (its lock's release) ran: the session's own stop frees it.
-        Watch(supervisor);
-        Sys.Stop(supervisor);
-        FishForMessage<Terminated>(t => t.ActorRef.Equals(supervisor), Patience);
         await Project.AssertNothingLeftBehind();
     }
 }

@@ -39,34 +39,11 @@ public sealed class DaemonActorEndRunSpecs : RealTimeSpecs
         Assert.True(Directory.Exists(pidPath));
         Directory.Delete(pidPath);
     }
-    /// <summary>Loggers that keep every entry and throw on the "could not remove its PID file" warning (event 7).</summary>
-    private sealed class ThrowingOnPidWarning : ILoggerFactory
-    {
-        public CapturingLoggers Seen { get; } = new();
-        public int Thrown;
-        public ILogger CreateLogger(string categoryName) => new Logger(Seen.CreateLogger(categoryName), this);
-        public void AddProvider(ILoggerProvider provider) { }
-        public void Dispose() { }
-
-        private sealed class Logger(ILogger inner, ThrowingOnPidWarning owner) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-            {
-                inner.Log(logLevel, eventId, state, exception, formatter);
-                if (eventId.Id != 7) return;
-                Interlocked.Increment(ref owner.Thrown);
-                throw new InvalidOperationException("the log sink is full");
-            }
-        }
-    }
 
     [Fact]
     public async Task An_error_while_a_run_without_its_PID_file_ends_is_left_to_its_backoff_supervisor_not_made_a_second_failure()
     {
-        var loggers = new ThrowingOnPidWarning();
+        var loggers = new FailingLoggers((id, _) => id.Id == 7); // "could not remove its PID file"
         var supervisor = Supervisor.New(Project.Config(c => c with { MaxRestarts = 1 }), loggers: loggers);
         var pidPath = Project.Store.PathFor("blocked", Project.SessionId);
         Directory.CreateDirectory(pidPath);

@@ -18,44 +18,13 @@ namespace ActorSupervisor.Tests.Integration;
 /// </summary>
 public sealed class DaemonActorFaultSpecs : RealTimeSpecs
 {
-    private const string SinkFull = "the log sink is full";
+    private const string SinkFull = FailingLoggers.SinkFull;
     private readonly List<DaemonProcess> _orphans = [];
-
-    /// <summary>
-    /// Loggers that keep every entry and throw on one line of one daemon (by event id): a bug, or a logging back end
-    /// that fails, at a chosen point of the daemon's actor.
-    /// </summary>
-    private sealed class FailingLoggers(int eventId, string daemon) : ILoggerFactory
-    {
-        private readonly int _eventId = eventId;
-        private readonly string _daemon = daemon;
-        public CapturingLoggers Seen { get; } = new();
-        public int Thrown => Volatile.Read(ref _thrown);
-        private int _thrown;
-
-        public ILogger CreateLogger(string categoryName) => new Logger(Seen.CreateLogger(categoryName), this);
-        public void AddProvider(ILoggerProvider provider) { }
-        public void Dispose() { }
-
-        private sealed class Logger(ILogger inner, FailingLoggers owner) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-            {
-                inner.Log(logLevel, eventId, state, exception, formatter);
-                if (eventId.Id != owner._eventId || !formatter(state, exception).StartsWith($"{owner._daemon}: ", StringComparison.Ordinal)) return;
-                Interlocked.Increment(ref owner._thrown);
-                throw new InvalidOperationException(SinkFull);
-            }
-        }
-    }
 
     [Fact]
     public async Task A_supervisor_error_once_the_process_exists_stops_that_process_and_fails_the_run_naming_the_error()
     {
-        var loggers = new FailingLoggers(eventId: 1, "unlucky"); // the "launched" line, written once the process exists
+        var loggers = FailingLoggers.OnEvent(eventId: 1, "unlucky"); // the "launched" line, written once the process exists
         var supervisor = Supervisor.New(Project.Config(c => c with { StopGrace = TimeSpan.FromSeconds(10) }), loggers: loggers);
 
         var refused = await Record.ExceptionAsync(() => supervisor.StartAsync(Project.Daemon("unlucky") with { MaxRestarts = 0 }));
@@ -75,7 +44,7 @@ public sealed class DaemonActorFaultSpecs : RealTimeSpecs
     [Fact]
     public async Task An_error_while_a_stopped_run_is_ending_is_left_to_its_backoff_supervisor_and_counts_as_no_failure()
     {
-        var loggers = new FailingLoggers(eventId: 8, "ending"); // the "stopped" line, written as the generation ends
+        var loggers = FailingLoggers.OnEvent(eventId: 8, "ending"); // the "stopped" line, written as the generation ends
         var supervisor = Supervisor.New(Project.Config(c => c with { StopGrace = TimeSpan.FromSeconds(10) }), loggers: loggers);
         await supervisor.StartAsync(Project.Daemon("ending"));
         var running = await WaitFor(supervisor, "ending", d => d.State == DaemonState.Running);
