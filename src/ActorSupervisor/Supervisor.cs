@@ -23,6 +23,8 @@ public sealed class Supervisor : IAsyncDisposable
 {
     private static readonly TimeSpan QueryTimeout = TimeSpan.FromSeconds(30);
     private readonly bool _ownsSystem;
+    /// <summary>Completes when the session actor has stopped, however it stopped.</summary>
+    private readonly Task _gone;
 
     /// <summary>The ActorSystem the session actor runs in: the supervisor's own, or the one it was given.</summary>
     public ActorSystem System { get; }
@@ -39,6 +41,18 @@ public sealed class Supervisor : IAsyncDisposable
         System = system;
         Actor = actor;
         _ownsSystem = ownsSystem;
+        _gone = Gone(actor, system);
+    }
+
+    /// <summary>
+    /// Akka's Ask of an actor that has stopped waits out its whole timeout (the question goes to dead letters): the
+    /// stop grace plus 60 s for a stop. Akka's DeathWatch for code outside actors (WatchAsync) lets every call fail at
+    /// once instead.
+    /// </summary>
+    private static Task Gone(IActorRef actor, ActorSystem system)
+    {
+        if (actor.IsNobody() || system.WhenTerminated.IsCompleted) return Task.CompletedTask;
+        return actor.WatchAsync();
     }
 
     /// <summary>
@@ -103,8 +117,7 @@ public sealed class Supervisor : IAsyncDisposable
     {
         // Fail a bad spec here, with the caller's stack, rather than through the actor.
         Validation.EnsureValid(spec, Config.ProjectDir);
-        EnsureNotShutDown();
-        var daemon = await Actor.Ask<ManagedDaemon>(new SupervisorCommands.StartDaemon(spec), QueryTimeout, cancellationToken)
+        var daemon = await AskSession<ManagedDaemon>(new SupervisorCommands.StartDaemon(spec), QueryTimeout, cancellationToken)
             .ConfigureAwait(false);
         return daemon.DeepCopy();
     }
@@ -118,8 +131,7 @@ public sealed class Supervisor : IAsyncDisposable
     /// <exception cref="KeyNotFoundException">The session has no daemon of that name.</exception>
     public async Task<ManagedDaemon> StopAsync(string name, CancellationToken cancellationToken = default)
     {
-        EnsureNotShutDown();
-        var reply = await Actor.Ask<object>(new SupervisorCommands.StopDaemon(name), StopTimeout, cancellationToken).ConfigureAwait(false);
+        var reply = await AskSession<object>(new SupervisorCommands.StopDaemon(name), StopTimeout, cancellationToken).ConfigureAwait(false);
         return reply switch
         {
             ManagedDaemon d => d.DeepCopy(),
@@ -138,8 +150,7 @@ public sealed class Supervisor : IAsyncDisposable
     /// <exception cref="KeyNotFoundException">The session has no daemon of that name.</exception>
     public async Task<ManagedDaemon> RestartAsync(string name, CancellationToken cancellationToken = default)
     {
-        EnsureNotShutDown();
-        var reply = await Actor.Ask<object>(new SupervisorCommands.RestartDaemon(name), StopTimeout, cancellationToken).ConfigureAwait(false);
+        var reply = await AskSession<object>(new SupervisorCommands.RestartDaemon(name), StopTimeout, cancellationToken).ConfigureAwait(false);
         return reply switch
         {
             ManagedDaemon d => d.DeepCopy(),
@@ -194,7 +205,10 @@ public sealed class Supervisor : IAsyncDisposable
         await using (cts.Token.Register(() => seen.TrySetException(cancellationToken.IsCancellationRequested
                          ? new OperationCanceledException(cancellationToken)
                          : new TimeoutException($"daemon '{name}' was not {what} within {Configuration.Duration.Format(timeout)}"))))
+        {
+            if (await Task.WhenAny(seen.Task, _gone).ConfigureAwait(false) != seen.Task && !seen.Task.IsCompleted) throw ShutDown();
             return await seen.Task.ConfigureAwait(false);
+        }
     }
 
     /// <summary>
@@ -204,8 +218,7 @@ public sealed class Supervisor : IAsyncDisposable
     /// <param name="cancellationToken">Stops waiting for the answer; the stops go on.</param>
     public async Task<IReadOnlyDictionary<string, ManagedDaemon>> StopAllAsync(CancellationToken cancellationToken = default)
     {
-        EnsureNotShutDown();
-        var report = await Actor.Ask<SupervisorReplies.StatusReport>(SupervisorCommands.StopAll.Instance, StopTimeout, cancellationToken)
+        var report = await AskSession<SupervisorReplies.StatusReport>(SupervisorCommands.StopAll.Instance, StopTimeout, cancellationToken)
             .ConfigureAwait(false);
         return Copy(report);
     }
@@ -217,14 +230,15 @@ public sealed class Supervisor : IAsyncDisposable
     /// <param name="cancellationToken">Stops waiting for the daemons' stops.</param>
     public async Task ShutdownAsync(CancellationToken cancellationToken = default)
     {
-        if (!System.WhenTerminated.IsCompleted)
+        if (!System.WhenTerminated.IsCompleted && !_gone.IsCompleted)
         {
             try
             {
-                await Actor.Ask<SupervisorReplies.StatusReport>(SupervisorCommands.Shutdown.Instance, StopTimeout, cancellationToken)
+                await AskSession<SupervisorReplies.StatusReport>(SupervisorCommands.Shutdown.Instance, StopTimeout, cancellationToken)
                     .ConfigureAwait(false);
             }
             catch (AskTimeoutException) { }
+            catch (InvalidOperationException) when (_gone.IsCompleted) { } // stopped by someone else: nothing left to stop
         }
         if (_ownsSystem) await System.Terminate().ConfigureAwait(false);
     }
@@ -234,8 +248,7 @@ public sealed class Supervisor : IAsyncDisposable
     /// <param name="cancellationToken">Stops waiting for the answer.</param>
     public async Task<ManagedDaemon?> GetDaemonAsync(string name, CancellationToken cancellationToken = default)
     {
-        EnsureNotShutDown();
-        var reply = await Actor.Ask<object>(new SupervisorQueries.GetDaemon(name), QueryTimeout, cancellationToken)
+        var reply = await AskSession<object>(new SupervisorQueries.GetDaemon(name), QueryTimeout, cancellationToken)
             .ConfigureAwait(false);
         return reply is ManagedDaemon d ? d.DeepCopy() : null;
     }
@@ -252,8 +265,7 @@ public sealed class Supervisor : IAsyncDisposable
     /// <param name="cancellationToken">Stops waiting for the answer.</param>
     public async Task<IReadOnlyDictionary<string, ManagedDaemon>> StatusAsync(CancellationToken cancellationToken = default)
     {
-        EnsureNotShutDown();
-        var report = await Actor.Ask<SupervisorReplies.StatusReport>(SupervisorQueries.GetStatus.Instance, QueryTimeout, cancellationToken)
+        var report = await AskSession<SupervisorReplies.StatusReport>(SupervisorQueries.GetStatus.Instance, QueryTimeout, cancellationToken)
             .ConfigureAwait(false);
         return Copy(report);
     }
@@ -265,8 +277,7 @@ public sealed class Supervisor : IAsyncDisposable
     /// <param name="cancellationToken">Stops waiting for the answer.</param>
     public async Task<IReadOnlyList<SupervisorReplies.ForeignDaemon>> ForeignAsync(CancellationToken cancellationToken = default)
     {
-        EnsureNotShutDown();
-        var report = await Actor.Ask<SupervisorReplies.StatusReport>(new SupervisorQueries.GetStatus(IncludeForeign: true), QueryTimeout, cancellationToken)
+        var report = await AskSession<SupervisorReplies.StatusReport>(new SupervisorQueries.GetStatus(IncludeForeign: true), QueryTimeout, cancellationToken)
             .ConfigureAwait(false);
         return report.Foreign;
     }
@@ -350,8 +361,19 @@ public sealed class Supervisor : IAsyncDisposable
 
     private void EnsureNotShutDown()
     {
-        if (System.WhenTerminated.IsCompleted || Actor.IsNobody())
-            throw new InvalidOperationException($"supervisor of session '{Config.SessionId}' has been shut down");
+        if (System.WhenTerminated.IsCompleted || Actor.IsNobody() || _gone.IsCompleted) throw ShutDown();
+    }
+
+    private InvalidOperationException ShutDown() => new($"supervisor of session '{Config.SessionId}' has been shut down");
+
+    /// <summary>Asks the session actor; fails at once, as a shut-down supervisor does, if the actor stops first.</summary>
+    private async Task<T> AskSession<T>(object message, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        EnsureNotShutDown();
+        var ask = Actor.Ask<T>(message, timeout, cancellationToken);
+        // An answer is in before the actor's Terminated: its Tell completes the ask where the actor runs.
+        if (await Task.WhenAny(ask, _gone).ConfigureAwait(false) == ask || ask.IsCompleted) return await ask.ConfigureAwait(false);
+        throw ShutDown();
     }
 
     private static Dictionary<string, ManagedDaemon> Copy(SupervisorReplies.StatusReport report) =>

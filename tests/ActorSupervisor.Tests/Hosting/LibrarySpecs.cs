@@ -84,6 +84,49 @@ public sealed class LibrarySpecs : IDisposable
         for (var i = 1; i < seen.Count; i++) Assert.Equal(seen[i - 1].State, seen[i].Previous);
     }
 
+    [Fact]
+    public async Task A_supervisor_whose_session_actor_was_stopped_by_someone_else_says_it_is_shut_down_without_waiting_out_its_timeouts()
+    {
+        var system = ActorSystem.Create("stopped-elsewhere");
+        try
+        {
+            // A 10-minute grace makes a stop wait 11 minutes for its answer; the 60 s bounds below fail any call that
+            // waits out its timeout instead of noticing the session actor is gone.
+            var supervisor = Supervisor.New(_first.Config(c => c with { StopGrace = TimeSpan.FromMinutes(10) }), system);
+            var never = await supervisor.StartAsync(_first.HttpDaemon("never", "--sleep-before-listen", "10m") with
+            {
+                StartupTimeout = TimeSpan.FromMinutes(10),
+            });
+            var waiting = supervisor.WaitUntilRunningAsync("never", TimeSpan.FromMinutes(10));
+
+            // Its owner stops the session actor directly (not through the facade): the actor kills its daemons. A
+            // PoisonPill, so that the questions asked right after it are behind it in the mailbox: they go to dead
+            // letters, unanswered, unless the facade has seen the actor stop first and refuses them unasked. Either
+            // way each call must fail at once.
+            supervisor.Actor.Tell(PoisonPill.Instance);
+            Task[] calls =
+            [
+                supervisor.StatusAsync(), supervisor.GetDaemonAsync("never"), supervisor.StopAllAsync(), supervisor.StopAsync("never"),
+                supervisor.RestartAsync("never"), supervisor.StartAsync(_first.Daemon("late")), waiting,
+            ];
+            var shutDown = $"supervisor of session '{_first.SessionId}' has been shut down";
+            for (var i = 0; i < calls.Length; i++)
+            {
+                var refused = await Record.ExceptionAsync(() => calls[i].WaitAsync(TimeSpan.FromSeconds(60)));
+                Assert.True(refused is InvalidOperationException { Message: var m } && m == shutDown, $"call {i}: {refused?.Message ?? "answered"}");
+            }
+            await supervisor.ShutdownAsync().WaitAsync(TimeSpan.FromSeconds(60)); // nothing left to stop: it returns
+            Assert.False(system.WhenTerminated.IsCompleted, "the system stays its owner's");
+            await Poll.Until(() => _first.LiveProcesses().Count == 0);
+            Assert.True(never.Pid > 0);
+        }
+        finally
+        {
+            await system.Terminate();
+        }
+        await _first.AssertNothingLeftBehind();
+    }
+
     private static async Task<ManagedDaemon> WaitRunning(IActorRef supervisor, string name)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
