@@ -124,27 +124,4 @@ public sealed class DaemonActorRunningSpecs(ITestOutputHelper output) : VirtualT
         await Shutdown(Sys);
         await Project.AssertNothingLeftBehind();
     }
-
-    [Fact]
-    public async Task Late_news_reaching_a_running_generation_is_dropped_quietly_not_reported_as_unhandled()
-    {
-        var supervisor = Supervise();
-        var started = Start(supervisor, Project.Daemon("d"));
-        Clock.Advance(TimeSpan.FromSeconds(1));
-        ExpectState("d", DaemonState.Running);
-        var incarnation = await Sys.ActorSelection($"/user/{SessionSupervisorActor.ActorName(Project.SessionId)}/d/daemon")
-            .ResolveOne(TimeSpan.FromSeconds(5));
-        Sys.EventStream.Subscribe(TestActor, typeof(UnhandledMessage));
-
-        // News of a generation before this one, then a message nobody handles: only the latter is unhandled.
-        incarnation.Tell(new DaemonActor.ProcessExited(0, new ProcessExit(started.Pid, null, 9, DateTimeOffset.UtcNow)));
-        incarnation.Tell(new DaemonActor.ProbeCompleted(0, Health.ProbeResult.Fail("late")));
-        incarnation.Tell("the end of the late news");
-
-        var unhandled = FishForMessage<UnhandledMessage>(u => u.Recipient.Equals(incarnation), Patience);
-        Assert.Equal("the end of the late news", unhandled.Message);
-        Assert.Equal(DaemonState.Running, Query(supervisor, "d").State);
-        await Shutdown(Sys);
-        await Project.AssertNothingLeftBehind();
-    }
 }
